@@ -1,0 +1,13 @@
+/** Exit codes are an API (DESIGN.md §3): scripts and CI branch on them, so they never change meaning. */
+export const ExitCode = {
+  Ok: 0,
+  StepFailed: 1,
+  PlanHasChanges: 2,
+  ConfigInvalid: 3,
+  PreflightFailed: 4,
+  Locked: 5,
+  Usage: 64,
+  Interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
