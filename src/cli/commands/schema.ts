@@ -1,0 +1,26 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { ExitCode } from "../../errors/exit-codes.ts";
+import { emittedSchemaFiles } from "../../schemas/emit.ts";
+import type { CommandContext, CommandResult } from "../context.ts";
+
+/** `rhx schema [--write]`: print the cluster schema, or regenerate every emitted schema file. */
+export async function run(
+  ctx: CommandContext,
+  _args: unknown[],
+  options: Record<string, unknown>,
+): Promise<CommandResult> {
+  const files = emittedSchemaFiles();
+  if (options.write !== true) {
+    ctx.output.data(files["runhouse.schema.json"] ?? "");
+    return ExitCode.Ok;
+  }
+  const root = ctx.cwd;
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), text);
+    ctx.output.text(`wrote ${path}`);
+    ctx.output.event("file-written", { path });
+  }
+  return ExitCode.Ok;
+}

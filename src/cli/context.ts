@@ -1,0 +1,57 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { ExitCodeValue } from "../errors/exit-codes.ts";
+import { Output } from "../ui/output.ts";
+
+/** Options every command takes (DESIGN.md §3). */
+export interface GlobalOptions {
+  envFiles: string[];
+  json: boolean;
+  color: boolean;
+  verbose: boolean;
+  stateDir: string;
+}
+
+export interface CommandContext {
+  globals: GlobalOptions;
+  output: Output;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGINT/SIGTERM; every step passes it down to its children. */
+  signal: AbortSignal;
+  /** Whether a person can answer a prompt (stdin and stderr are terminals, not CI). */
+  interactive: boolean;
+}
+
+export type CommandResult = ExitCodeValue;
+
+/** $RHX_STATE_DIR, else $XDG_STATE_HOME/rhx, else ~/.local/state/rhx. */
+export function defaultStateDir(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.RHX_STATE_DIR) return resolve(env.RHX_STATE_DIR);
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rhx");
+  return join(homedir(), ".local", "state", "rhx");
+}
+
+export function colorEnabled(
+  flag: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+  isTTY: boolean,
+): boolean {
+  if (!flag || "NO_COLOR" in env) return false;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== "0") return true;
+  return isTTY && env.TERM !== "dumb";
+}
+
+export function isInteractive(env: Readonly<Record<string, string | undefined>>): boolean {
+  const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0";
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !ci;
+}
+
+export function createOutput(globals: Omit<GlobalOptions, "envFiles" | "stateDir">): Output {
+  return new Output({ json: globals.json, color: globals.color, verbose: globals.verbose });
+}
+
+/** Files given on the command line, or ./cluster.yaml. */
+export function filesOrDefault(files: readonly string[]): string[] {
+  return files.length > 0 ? [...files] : ["cluster.yaml"];
+}

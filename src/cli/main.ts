@@ -1,0 +1,160 @@
+import { cac } from "cac";
+import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
+import { isRhxError, UsageError } from "../errors/rhx-error.ts";
+import { redact } from "../secrets/redactor.ts";
+import type { Output } from "../ui/output.ts";
+import {
+  type CommandContext,
+  colorEnabled,
+  createOutput,
+  defaultStateDir,
+  type GlobalOptions,
+  isInteractive,
+} from "./context.ts";
+import { interruptController } from "./signals.ts";
+
+const VERSION = "0.1.0";
+
+type Action = (
+  ctx: CommandContext,
+  args: unknown[],
+  options: Record<string, unknown>,
+) => Promise<ExitCodeValue>;
+
+/** Each command's module is imported only when that command runs: `rhx validate` never loads docker code. */
+const commands: Record<string, () => Promise<{ run: Action }>> = {
+  validate: () => import("./commands/validate.ts"),
+  schema: () => import("./commands/schema.ts"),
+};
+
+export async function main(argv: readonly string[], env = process.env): Promise<ExitCodeValue> {
+  const cli = cac("rhx");
+  let chosen: { name: string; args: unknown[]; options: Record<string, unknown> } | undefined;
+  const define = (name: string, usage: string, description: string) =>
+    cli.command(usage, description).action((...all: unknown[]) => {
+      const options = (all.pop() ?? {}) as Record<string, unknown>;
+      chosen = { name, args: all, options };
+    });
+
+  cli
+    .option("--env-file <path>", "Read variables from this file (repeatable; later files win)")
+    .option("--json", "Write one JSON event per line to stdout; human text stays on stderr")
+    .option("--no-color", "Plain text (NO_COLOR is honoured too)")
+    .option("-v, --verbose", "Stream the output of every step")
+    .option(
+      "--state-dir <dir>",
+      "Where state, locks and logs live (default $RHX_STATE_DIR or ~/.local/state/rhx)",
+    );
+
+  define("validate", "validate [...files]", "Check cluster files: YAML, interpolation, schema, rules").option(
+    "--strict-env",
+    "Unset variables are errors, not warnings",
+  );
+  define("schema", "schema", "Print the cluster JSON Schema; --write regenerates the schema files").option(
+    "--write",
+    "Write runhouse.schema.json and schemas/",
+  );
+  cli.help();
+  cli.version(VERSION);
+
+  const earlyJson = argv.includes("--json");
+  const earlyOutput = createOutput({
+    json: earlyJson,
+    color: colorEnabled(!argv.includes("--no-color"), env, Boolean(process.stderr.isTTY)),
+    verbose: false,
+  });
+  let output: Output = earlyOutput;
+  try {
+    const parsed = cli.parse(["node", "rhx", ...argv], { run: false });
+    if (parsed.options.help || parsed.options.version) return ExitCode.Ok;
+    if (!cli.matchedCommand) {
+      if (parsed.args.length > 0)
+        throw new UsageError(`Unknown command \`${parsed.args[0]}\`.`, "Run `rhx --help` for the commands.");
+      cli.outputHelp();
+      return ExitCode.Usage;
+    }
+    cli.matchedCommand.checkUnknownOptions();
+    cli.matchedCommand.checkOptionValue();
+    await cli.runMatchedCommand();
+    if (!chosen) throw new UsageError("No command given.");
+    const globals = readGlobals(chosen.options, env);
+    output = createOutput(globals);
+    const load = commands[chosen.name];
+    if (!load) throw new UsageError(`Unknown command \`${chosen.name}\`.`);
+    const { run } = await load();
+    const interrupt = interruptController(output);
+    try {
+      const code = await run(
+        {
+          globals,
+          output,
+          cwd: process.cwd(),
+          env,
+          signal: interrupt.signal,
+          interactive: isInteractive(env),
+        },
+        chosen.args,
+        chosen.options,
+      );
+      return interrupt.signal.aborted ? ExitCode.Interrupted : code;
+    } finally {
+      interrupt.dispose();
+    }
+  } catch (error) {
+    return reportFailure(output, error);
+  }
+}
+
+function readGlobals(options: Record<string, unknown>, env: NodeJS.ProcessEnv): GlobalOptions {
+  const envFile = options.envFile;
+  const envFiles = envFile === undefined ? [] : (Array.isArray(envFile) ? envFile : [envFile]).map(String);
+  const stateDir = typeof options.stateDir === "string" ? options.stateDir : defaultStateDir(env);
+  return {
+    envFiles,
+    json: options.json === true,
+    color: colorEnabled(options.color !== false, env, Boolean(process.stderr.isTTY)),
+    verbose: options.verbose === true,
+    stateDir,
+  };
+}
+
+/** The one place errors become output and exit codes. A stack trace is shown only with RHX_DEBUG=1. */
+export function reportFailure(output: Output, error: unknown): ExitCodeValue {
+  if (isRhxError(error)) {
+    output.event("error", {
+      code: error.code,
+      message: error.message,
+      hint: error.hint,
+      location: error.location,
+    });
+    if (!output.json) {
+      const where = error.location
+        ? `${error.location.file}:${error.location.line}:${error.location.column} `
+        : "";
+      output.text(`${where}${output.colors.red("error")} ${output.colors.dim(error.code)}`);
+      output.text(`  ${error.message}`);
+      if (error.hint) output.text(`  ${output.colors.cyan("hint:")} ${error.hint}`);
+    }
+    return error.exitCode;
+  }
+  const name = (error as { name?: string } | null)?.name;
+  if (name === "CACError") {
+    const message = (error as Error).message;
+    output.event("error", { code: "RHX_USAGE", message });
+    if (!output.json)
+      output.text(`${output.colors.red("error")} ${message}\n  Run \`rhx --help\` for usage.`);
+    return ExitCode.Usage;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  output.event("error", { code: "RHX_INTERNAL", message });
+  if (!output.json) {
+    output.text(`${output.colors.red("error")} RHX_INTERNAL`);
+    output.text(`  rhx hit an unexpected problem: ${message}`);
+    output.text(
+      "  This is a bug in rhx. Please report it with the command you ran (RHX_DEBUG=1 shows details).",
+    );
+    if (process.env.RHX_DEBUG === "1" && error instanceof Error && error.stack)
+      output.text(redact(error.stack));
+  }
+  return ExitCode.StepFailed;
+}

@@ -1,0 +1,78 @@
+import { createColors } from "picocolors";
+import type { Diagnostic } from "../config/diagnostic.ts";
+import { redact, redactValue } from "../secrets/redactor.ts";
+import { EVENT_FORMAT_VERSION, type EventFields } from "./events.ts";
+import { renderDiagnostic } from "./render-diagnostic.ts";
+
+export interface OutputOptions {
+  json: boolean;
+  color: boolean;
+  verbose: boolean;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  now?: () => Date;
+}
+
+export type Colors = ReturnType<typeof createColors>;
+
+/**
+ * The only way rhx writes to the terminal. Human text goes to stderr, `--json` events to stdout,
+ * and both pass the redactor, so no command can print a secret by forgetting to mask it.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly colors: Colors;
+  readonly #stdout: NodeJS.WritableStream;
+  readonly #stderr: NodeJS.WritableStream;
+  readonly #now: () => Date;
+
+  constructor(options: OutputOptions) {
+    this.json = options.json;
+    this.verbose = options.verbose;
+    this.colors = createColors(options.color);
+    this.#stdout = options.stdout ?? process.stdout;
+    this.#stderr = options.stderr ?? process.stderr;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** A line of human text (stderr). */
+  text(line = ""): void {
+    this.#stderr.write(`${redact(line)}\n`);
+  }
+
+  /** Human text that only `-v` shows. */
+  debug(line: string): void {
+    if (this.verbose) this.text(this.colors.dim(line));
+  }
+
+  warn(message: string): void {
+    this.text(`${this.colors.yellow("warning")} ${message}`);
+  }
+
+  /** One JSON event (stdout), only under `--json`. */
+  event(type: string, fields: EventFields = {}): void {
+    if (!this.json) return;
+    const { cluster, ...rest } = fields;
+    const event = {
+      v: EVENT_FORMAT_VERSION,
+      type,
+      time: this.#now().toISOString(),
+      ...(cluster === undefined ? {} : { cluster }),
+      ...rest,
+    };
+    this.#stdout.write(`${JSON.stringify(redactValue(event))}\n`);
+  }
+
+  /** Raw data on stdout for commands whose product is data (`rhx schema`), never under `--json`. */
+  data(text: string): void {
+    this.#stdout.write(redact(text));
+  }
+
+  diagnostics(list: readonly Diagnostic[]): void {
+    for (const diagnostic of list) {
+      this.event("diagnostic", { ...diagnostic });
+      if (!this.json) this.text(renderDiagnostic(diagnostic, this.colors));
+    }
+  }
+}
