@@ -1,0 +1,81 @@
+import type { Colors } from "../ui/output.ts";
+import type { ClusterPlan, PlanChange } from "./create-plan.ts";
+import type { PlanClass } from "./fields.ts";
+
+const HEADLINE: Record<PlanClass, string> = {
+  "no-op": "is up to date",
+  "server-restart": "will restart its Runhouse server",
+  setup: "will re-run setup and restart its server",
+  "update-in-place": "will be updated in place",
+  replace: "will be REPLACED (the running cluster is destroyed and launched again)",
+  create: "will be created",
+};
+
+const SYMBOL: Record<PlanClass, string> = {
+  "no-op": " ",
+  "server-restart": "~",
+  setup: "~",
+  "update-in-place": "~",
+  replace: "-/+",
+  create: "+",
+};
+
+/** Terraform-style text: one block per cluster, each action with the field that causes it. */
+export function renderPlans(plans: readonly ClusterPlan[], colors: Colors): string {
+  const lines: string[] = [];
+  for (const plan of plans) {
+    const paint =
+      plan.action === "replace" ? colors.red : plan.action === "create" ? colors.green : colors.yellow;
+    if (plan.action === "no-op") {
+      lines.push(`  ${colors.dim(`${plan.cluster}: no changes.`)}`);
+      continue;
+    }
+    lines.push(`  ${colors.bold(`# ${plan.cluster}`)} ${HEADLINE[plan.action]}`);
+    lines.push(`  ${paint(SYMBOL[plan.action])} cluster ${plan.cluster}`);
+    for (const change of plan.changes) lines.push(`      ${renderChange(change, colors)}`);
+    const steps = describeSteps(plan);
+    if (steps) lines.push(`      ${colors.dim(steps)}`);
+    lines.push("");
+  }
+  lines.push(summary(plans));
+  return lines.join("\n");
+}
+
+function renderChange(change: PlanChange, colors: Colors): string {
+  const why = change.class === "replace" ? colors.red("  # forces replacement") : "";
+  if (change.kind === "condition") return `${colors.yellow("!")} ${change.note ?? change.field}${why}`;
+  const mark =
+    change.kind === "add"
+      ? colors.green("+")
+      : change.kind === "remove"
+        ? colors.red("-")
+        : colors.yellow("~");
+  if (change.secret)
+    return `${mark} ${change.field}: (secret value ${change.kind === "change" ? "changed" : `${change.kind}ed`})${why}`;
+  const from = change.from === undefined ? "" : `${JSON.stringify(change.from)} → `;
+  const to = change.to === undefined ? "(removed)" : JSON.stringify(change.to);
+  return `${mark} ${change.field}: ${change.kind === "remove" ? `${JSON.stringify(change.from ?? "")} → (removed)` : `${from}${to}`}${why}`;
+}
+
+export function describeSteps(plan: ClusterPlan): string {
+  const parts: string[] = [];
+  if (plan.steps.teardown) parts.push("tear down");
+  if (plan.steps.launch) parts.push("launch");
+  if (plan.steps.setupFrom !== undefined)
+    parts.push(plan.steps.setupFrom === 0 ? "run setup" : `run setup from step ${plan.steps.setupFrom + 1}`);
+  if (plan.steps.autostop) parts.push("set autostop");
+  if (plan.steps.server) parts.push(plan.steps.launch ? "start the server" : "restart the server");
+  return parts.length ? `steps: ${parts.join(" → ")}` : "";
+}
+
+export function summary(plans: readonly ClusterPlan[]): string {
+  const count = (cls: PlanClass) => plans.filter((p) => p.action === cls).length;
+  const changed = plans.length - count("no-op");
+  if (changed === 0)
+    return `No changes. ${plans.length === 1 ? "The cluster matches" : "All clusters match"} the file.`;
+  return `Plan: ${count("create")} to create, ${count("replace")} to replace, ${count("update-in-place")} to update, ${count("setup")} to set up, ${count("server-restart")} to restart, ${count("no-op")} unchanged.`;
+}
+
+export function needsConfirmation(plans: readonly ClusterPlan[]): ClusterPlan[] {
+  return plans.filter((p) => p.action === "replace");
+}

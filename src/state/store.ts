@@ -1,0 +1,62 @@
+import { readFile, rm } from "node:fs/promises";
+import { Value } from "@sinclair/typebox/value";
+import { ExitCode } from "../errors/exit-codes.ts";
+import { RhxError } from "../errors/rhx-error.ts";
+import { redactValue } from "../secrets/redactor.ts";
+import { writeFileAtomic } from "./atomic-write.ts";
+import { statePaths } from "./paths.ts";
+import { type ClusterState, ClusterStateSchema, STATE_VERSION } from "./schema.ts";
+
+/** Reads a cluster's state; undefined when rhx never applied it. A bad file is an error, never ignored. */
+export async function readState(stateDir: string, name: string): Promise<ClusterState | undefined> {
+  const path = statePaths(stateDir, name).state;
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new RhxError({
+      code: "RHX_STATE_UNREADABLE",
+      message: `The state of ${name} cannot be read (${(error as NodeJS.ErrnoException).code}).`,
+      hint: `Check the permissions of ${path}.`,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw corrupt(name, path, "it is not valid JSON");
+  }
+  const version = (value as { version?: unknown } | null)?.version;
+  if (typeof version === "number" && version > STATE_VERSION) {
+    throw new RhxError({
+      code: "RHX_STATE_FUTURE",
+      message: `The state of ${name} was written by a newer rhx (state version ${version}; this rhx reads ${STATE_VERSION}).`,
+      hint: "Upgrade rhx. The file is left as it is.",
+      exitCode: ExitCode.StepFailed,
+    });
+  }
+  if (!Value.Check(ClusterStateSchema, value)) {
+    const first = [...Value.Errors(ClusterStateSchema, value)][0];
+    throw corrupt(name, path, first ? `${first.path || "/"} ${first.message}` : "its shape is wrong");
+  }
+  return value;
+}
+
+function corrupt(name: string, path: string, why: string): RhxError {
+  return new RhxError({
+    code: "RHX_STATE_CORRUPT",
+    message: `The state of ${name} is damaged: ${why}. rhx will not overwrite it.`,
+    hint: `Inspect ${path}; if the cluster is gone, delete the file. \`rhx status ${name}\` shows what runs.`,
+  });
+}
+
+/** Atomic, redacted write: even a secret that slipped into a field cannot reach the disk. */
+export async function writeState(stateDir: string, state: ClusterState): Promise<void> {
+  const path = statePaths(stateDir, state.name).state;
+  await writeFileAtomic(path, `${JSON.stringify(redactValue(state), null, 2)}\n`);
+}
+
+export async function removeState(stateDir: string, name: string): Promise<void> {
+  await rm(statePaths(stateDir, name).state, { force: true });
+}
