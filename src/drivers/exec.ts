@@ -1,0 +1,174 @@
+/**
+ * The one way drivers spawn tools (docker, sky). It exists so every child gets the same guarantees
+ * (DESIGN.md §7): cancellable through an AbortSignal, bounded by a timeout, SIGKILLed when SIGTERM is
+ * ignored, and every byte it prints redacted before anything — the UI, a tail, an error — sees it.
+ * Failures become RhxErrors carrying the command, its exit code and the tail of its output, so a driver
+ * can classify them and the CLI can print them without ever showing execa's own text (which quotes argv).
+ */
+import { execa } from "execa";
+import { ExitCode } from "../errors/exit-codes.ts";
+import { RhxError } from "../errors/rhx-error.ts";
+import { shellQuote } from "../runhouse/commands.ts";
+import { redact } from "../secrets/redactor.ts";
+import type { OutputSink } from "./types.ts";
+
+export const DEFAULT_TAIL_LINES = 20;
+/** SIGTERM first so tools can clean up; SIGKILL if they are still there after this long. */
+export const DEFAULT_FORCE_KILL_MS = 3_000;
+
+export interface RunOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  forceKillAfterMs?: number | undefined;
+  /** Added to the parent's environment: the only way a secret may reach a child besides stdin. */
+  env?: Record<string, string | undefined> | undefined;
+  /** Written to the child's stdin, then closed. Without it stdin is /dev/null, so no child waits on a TTY. */
+  input?: string | undefined;
+  /** Every line of stdout and stderr, redacted, in the order they arrive. */
+  onOutput?: OutputSink | undefined;
+  tailLines?: number | undefined;
+  /** Resolve with the result for a non-zero exit instead of throwing (the caller classifies it). */
+  allowFailure?: boolean | undefined;
+  cwd?: string | undefined;
+}
+
+export interface RunResult {
+  /** The command line, shell-quoted and redacted: safe to print. */
+  command: string;
+  exitCode: number;
+  /** Redacted, final newline stripped. */
+  stdout: string;
+  stderr: string;
+  /** The last lines of stdout+stderr interleaved, redacted. */
+  tail: string[];
+  durationMs: number;
+}
+
+/** A child that ran and exited non-zero (or died of a signal nobody here sent). */
+export class CommandError extends RhxError {
+  readonly command: string;
+  /** The child's exit code; undefined when a signal ended it. */
+  readonly commandExitCode: number | undefined;
+  readonly stderr: string;
+  readonly tail: string[];
+
+  constructor(code: string, message: string, result: RunResult & { exitCode?: number }, hint?: string) {
+    super({ code, message: redact(message), hint: hint === undefined ? undefined : redact(hint) });
+    this.name = "CommandError";
+    this.command = result.command;
+    this.commandExitCode = result.exitCode < 0 ? undefined : result.exitCode;
+    this.stderr = result.stderr;
+    this.tail = result.tail;
+  }
+}
+
+export function formatCommand(file: string, args: readonly string[]): string {
+  return redact([file, ...args].map(shellQuote).join(" "));
+}
+
+/** "`cmd` exited with code 1:" followed by the indented tail; the shape every step failure uses. */
+export function describeFailure(headline: string, tail: readonly string[]): string {
+  return tail.length === 0 ? headline : `${headline}:\n${tail.map((line) => `  ${line}`).join("\n")}`;
+}
+
+export async function run(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const command = formatCommand(file, args);
+  const tailSize = options.tailLines ?? DEFAULT_TAIL_LINES;
+  const tail: string[] = [];
+  const onOutput = options.onOutput;
+  // One generator per stream: redaction happens here, before buffering, so result.stdout/stderr are
+  // already clean and no later code path can forget it.
+  const collect = function* (line: unknown) {
+    const clean = redact(String(line));
+    tail.push(clean);
+    if (tail.length > tailSize) tail.shift();
+    onOutput?.(clean);
+    yield clean;
+  };
+
+  if (options.signal?.aborted) throw cancelled(command);
+  const result = await execa(file, args, {
+    reject: false,
+    env: options.env ?? {},
+    extendEnv: true,
+    ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
+    stdout: collect,
+    stderr: collect,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    forceKillAfterDelay: options.forceKillAfterMs ?? DEFAULT_FORCE_KILL_MS,
+  });
+
+  const done: RunResult = {
+    command,
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout ?? ""),
+    stderr: String(result.stderr ?? ""),
+    tail,
+    durationMs: result.durationMs,
+  };
+  if (!result.failed) return done;
+  if (result.isCanceled) throw cancelled(command);
+  if (result.timedOut) throw timedOut(command, options.timeoutMs ?? 0, tail);
+  if (result.exitCode === undefined) throw spawnOrSignalError(file, result, done);
+  if (options.allowFailure) return done;
+  throw new CommandError(
+    "RHX_COMMAND_FAILED",
+    describeFailure(`\`${command}\` exited with code ${result.exitCode}`, tail),
+    done,
+  );
+}
+
+export function cancelled(what: string): RhxError {
+  return new RhxError({
+    code: "RHX_CANCELLED",
+    message: redact(`Cancelled: \`${what}\` was stopped.`),
+    exitCode: ExitCode.Interrupted,
+  });
+}
+
+export function timedOut(what: string, timeoutMs: number, tail: readonly string[]): RhxError {
+  return new RhxError({
+    code: "RHX_STEP_TIMEOUT",
+    message: redact(
+      describeFailure(`\`${what}\` did not finish within ${formatSeconds(timeoutMs)} and was stopped`, tail),
+    ),
+    hint: "Raise the step's timeout if it needs longer, or look at the output above for where it hung.",
+    exitCode: ExitCode.StepFailed,
+  });
+}
+
+function spawnOrSignalError(
+  file: string,
+  result: { signal?: string | undefined; code?: string | undefined; originalMessage?: string | undefined },
+  done: RunResult,
+): RhxError {
+  if (result.code === "ENOENT") {
+    return new RhxError({
+      code: "RHX_COMMAND_NOT_FOUND",
+      message: `\`${file}\` was not found on PATH.`,
+      hint: file === "docker" ? "Install Docker (the docker.io package on Debian)." : undefined,
+    });
+  }
+  if (result.signal !== undefined) {
+    return new CommandError(
+      "RHX_COMMAND_FAILED",
+      describeFailure(`\`${done.command}\` was killed by ${result.signal}`, done.tail),
+      done,
+    );
+  }
+  return new CommandError(
+    "RHX_COMMAND_FAILED",
+    `\`${done.command}\` could not be started: ${result.originalMessage ?? "unknown error"}`,
+    done,
+  );
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
