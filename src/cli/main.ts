@@ -25,6 +25,12 @@ type Action = (
 const commands: Record<string, () => Promise<{ run: Action }>> = {
   validate: () => import("./commands/validate.ts"),
   schema: () => import("./commands/schema.ts"),
+  plan: () => import("./commands/plan.ts"),
+  apply: () => import("./commands/apply.ts"),
+  status: () => import("./commands/status.ts"),
+  down: () => import("./commands/down.ts"),
+  ssh: () => import("./commands/ssh.ts"),
+  unlock: () => import("./commands/unlock.ts"),
 };
 
 export async function main(argv: readonly string[], env = process.env): Promise<ExitCodeValue> {
@@ -54,6 +60,21 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     "--write",
     "Write runhouse.schema.json and schemas/",
   );
+  define("plan", "plan [...files]", "Show what apply would do, each change with its class and cause")
+    .option("--detailed-exitcode", "Exit 2 when there are changes, 0 when there are none")
+    .option("--concurrency <n>", "Clusters planned at once", { default: 4 });
+  define("apply", "apply [...files]", "Bring the clusters to what the files say")
+    .option("-y, --yes", "Approve replaces without asking")
+    .option("--watch", "Apply again whenever a watched file changes")
+    .option("--allow-replace", "In watch mode, apply replaces without asking")
+    .option("--concurrency <n>", "Clusters applied at once", { default: 4 })
+    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (30s, 2m)");
+  define("status", "status [...targets]", "Recorded state and live status (FILE or NAME)");
+  define("down", "down [...targets]", "Tear down clusters rhx created (FILE or NAME)")
+    .option("-y, --yes", "Do not ask")
+    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock");
+  define("ssh", "ssh [target]", "A shell (or `-- CMD`) inside the cluster's container");
+  define("unlock", "unlock <name>", "Remove a cluster's lock left behind by a dead rhx");
   cli.help();
   cli.version(VERSION);
 

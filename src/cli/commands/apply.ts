@@ -1,0 +1,79 @@
+import { driverFor, driverKind } from "../../drivers/select.ts";
+import { ExitCode } from "../../errors/exit-codes.ts";
+import { UsageError } from "../../errors/rhx-error.ts";
+import { runPreflight } from "../../preflight/run-preflight.ts";
+import { type ApplyOptions, runApply } from "../../tasks/apply.ts";
+import type { CommandContext, CommandResult } from "../context.ts";
+import { loadForAction } from "../load.ts";
+
+export interface ApplyFlags {
+  yes: boolean;
+  allowReplace: boolean;
+  concurrency: number;
+  lockTimeoutMs: number;
+  watch: boolean;
+}
+
+export function readApplyFlags(options: Record<string, unknown>): ApplyFlags {
+  const concurrency = options.concurrency === undefined ? 4 : Number(options.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(
+      `--concurrency must be a whole number of at least 1, not ${String(options.concurrency)}.`,
+    );
+  return {
+    yes: options.yes === true,
+    allowReplace: options.allowReplace === true,
+    concurrency,
+    lockTimeoutMs: parseDuration(options.lockTimeout, "--lock-timeout"),
+    watch: options.watch === true,
+  };
+}
+
+/** `30`, `30s`, `2m`, `500ms` → milliseconds. */
+export function parseDuration(value: unknown, flag: string): number {
+  if (value === undefined) return 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(value));
+  if (!match) throw new UsageError(`${flag} takes a duration like 30s or 2m, not ${String(value)}.`);
+  const n = Number(match[1]);
+  return Math.round(match[2] === "ms" ? n : match[2] === "m" ? n * 60_000 : n * 1000);
+}
+
+export function applyOptions(
+  ctx: CommandContext,
+  flags: ApplyFlags,
+  mode: "plan" | "apply",
+): Omit<ApplyOptions, "clusters"> {
+  return {
+    output: ctx.output,
+    stateDir: ctx.globals.stateDir,
+    signal: ctx.signal,
+    env: ctx.env,
+    mode,
+    approveReplace: flags.yes || flags.allowReplace,
+    interactive: ctx.interactive && !ctx.globals.json,
+    concurrency: flags.concurrency,
+    lockTimeoutMs: flags.lockTimeoutMs,
+    liveRenderer: ctx.interactive && !ctx.globals.json,
+    driverFor: (cluster) => driverFor(driverKind(cluster.spec.provider), { env: ctx.env }),
+    preflight: (cluster, driver, running) =>
+      runPreflight(cluster, driver, { signal: ctx.signal, env: ctx.env, clusterRunning: running }),
+  };
+}
+
+/** `rhx apply [FILE...]`: load → validate → pre-flight → plan → launch → setup → server → ready. */
+export async function run(
+  ctx: CommandContext,
+  args: unknown[],
+  options: Record<string, unknown>,
+): Promise<CommandResult> {
+  const flags = readApplyFlags(options);
+  const files = (args[0] as string[] | undefined) ?? [];
+  if (flags.watch) {
+    const { watchApply } = await import("../../watch/watch-apply.ts");
+    return watchApply(ctx, files, flags);
+  }
+  const loaded = await loadForAction(ctx, files);
+  if (loaded.clusters.length === 0) return ExitCode.ConfigInvalid;
+  const result = await runApply({ ...applyOptions(ctx, flags, "apply"), clusters: loaded.clusters });
+  return result.exitCode;
+}

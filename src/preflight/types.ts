@@ -1,0 +1,23 @@
+import type { LoadedCluster } from "../config/cluster.ts";
+
+/** One pre-flight verdict. `warn` never blocks a launch; `fail` always does (exit 4). */
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: "pass" | "warn" | "fail";
+  code?: string | undefined;
+  message: string;
+  hint?: string | undefined;
+}
+
+export interface PreflightOptions {
+  signal: AbortSignal;
+  env: Readonly<Record<string, string | undefined>>;
+  /** True when this cluster's own server already holds `server.port` (a re-apply). */
+  clusterRunning: boolean;
+}
+
+export type Check = (
+  cluster: LoadedCluster,
+  options: PreflightOptions,
+) => Promise<CheckResult | CheckResult[]>;

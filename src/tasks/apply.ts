@@ -1,0 +1,285 @@
+import type { LoadedCluster } from "../config/cluster.ts";
+import type { Driver } from "../drivers/types.ts";
+import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
+import { isRhxError, RhxError } from "../errors/rhx-error.ts";
+import { type ClusterPlan, createPlan } from "../plan/create-plan.ts";
+import { describeSteps, needsConfirmation, renderPlans } from "../plan/render-plan.ts";
+import type { CheckResult } from "../preflight/types.ts";
+import { type Fingerprinter, loadFingerprinter } from "../state/fingerprint.ts";
+import { acquireLock, type Lock } from "../state/lock.ts";
+import type { ClusterState } from "../state/schema.ts";
+import { readState, writeState } from "../state/store.ts";
+import type { Output } from "../ui/output.ts";
+import { mapBounded } from "./bounded.ts";
+import { confirm } from "./confirm.ts";
+import { StepReporter } from "./reporter.ts";
+import { type ClusterRun, type RunOutcome, runClusters } from "./run-clusters.ts";
+import { newRunId, RunLog } from "./run-log.ts";
+import { applySteps } from "./steps.ts";
+
+export interface ApplyOptions {
+  clusters: readonly LoadedCluster[];
+  output: Output;
+  stateDir: string;
+  signal: AbortSignal;
+  env: Readonly<Record<string, string | undefined>>;
+  driverFor(cluster: LoadedCluster): Promise<Driver>;
+  preflight(cluster: LoadedCluster, driver: Driver, clusterRunning: boolean): Promise<CheckResult[]>;
+  /** `plan` stops after printing; `apply` goes on. */
+  mode: "plan" | "apply";
+  /** -y/--yes (or --allow-replace in watch mode): replaces need no question. */
+  approveReplace: boolean;
+  interactive: boolean;
+  concurrency: number;
+  lockTimeoutMs: number;
+  /** A live renderer on a terminal; otherwise the reporter prints one line per event. */
+  liveRenderer: boolean;
+  /** Watch mode: replaces that are not approved are skipped (reported), never asked about here. */
+  skipUnapprovedReplace?: boolean;
+}
+
+export interface PlannedCluster {
+  cluster: LoadedCluster;
+  driver: Driver;
+  state: ClusterState | undefined;
+  plan: ClusterPlan;
+}
+
+export interface ApplyResult {
+  exitCode: ExitCodeValue;
+  plans: PlannedCluster[];
+  outcomes: RunOutcome[];
+}
+
+/**
+ * The pipeline after loading: lock → pre-flight → plan (all clusters), print the plans, confirm a
+ * replace, then run every cluster's steps. Locks are held from plan to the end so a plan cannot go
+ * stale under another rhx, and released on every path out.
+ */
+export async function runApply(options: ApplyOptions): Promise<ApplyResult> {
+  const { output } = options;
+  const locks: Lock[] = [];
+  const fingerprint = await loadFingerprinter(options.stateDir);
+  try {
+    const planned: PlannedCluster[] = [];
+    const failures: { cluster: string; error: unknown }[] = [];
+    const preflightFailed: string[] = [];
+    await mapBounded(options.clusters, options.concurrency, async (cluster) => {
+      try {
+        if (options.mode === "apply") {
+          locks.push(
+            await acquireLock(options.stateDir, cluster.spec.name, {
+              timeoutMs: options.lockTimeoutMs,
+              command: "rhx apply",
+              signal: options.signal,
+              onStale: (owner) =>
+                output.warn(`took over a stale lock on ${cluster.spec.name} (pid ${owner.pid} is gone).`),
+            }),
+          );
+        }
+        const result = await planCluster(cluster, options, fingerprint);
+        if (!result.ok) preflightFailed.push(cluster.spec.name);
+        else planned.push(result.planned);
+      } catch (error) {
+        failures.push({ cluster: cluster.spec.name, error });
+      }
+    });
+    for (const { cluster, error } of failures) reportError(output, cluster, error);
+    const order = (p: PlannedCluster) => options.clusters.indexOf(p.cluster);
+    planned.sort((a, b) => order(a) - order(b));
+    const plans = planned.map((p) => p.plan);
+    for (const plan of plans) output.event("plan", { cluster: plan.cluster, ...planEvent(plan) });
+    if (!output.json && plans.length > 0) output.text(`\n${renderPlans(plans, output.colors)}\n`);
+
+    const earlyExit = firstCode(
+      failures.map((f) => f.error),
+      preflightFailed.length > 0,
+    );
+    if (options.mode === "plan" || earlyExit !== undefined) {
+      return { exitCode: earlyExit ?? ExitCode.Ok, plans: planned, outcomes: [] };
+    }
+
+    const replaces = needsConfirmation(plans).map((p) => p.cluster);
+    let approved = new Set(planned.map((p) => p.plan.cluster));
+    if (replaces.length > 0 && !options.approveReplace) {
+      if (options.skipUnapprovedReplace) {
+        for (const name of replaces) {
+          output.event("replace-skipped", { cluster: name });
+          output.warn(
+            `${name} needs a replace; not applied (save again after passing --allow-replace, or run \`rhx apply --yes\`).`,
+          );
+        }
+        approved = new Set([...approved].filter((name) => !replaces.includes(name)));
+      } else if (!options.interactive) {
+        throw new RhxError({
+          code: "RHX_CONFIRMATION_REQUIRED",
+          message: `${replaces.join(", ")} would be replaced, which destroys the running cluster, and no one is here to confirm.`,
+          hint: "Review the plan above and run again with --yes.",
+          exitCode: ExitCode.Usage,
+        });
+      } else if (!(await confirm(`Replace ${replaces.join(", ")}?`, options.signal))) {
+        output.text("Nothing was changed.");
+        output.event("summary", { command: "apply", ok: false, aborted: true });
+        return { exitCode: ExitCode.StepFailed, plans: planned, outcomes: [] };
+      }
+    }
+
+    const runId = newRunId();
+    const runs: ClusterRun[] = planned
+      .filter((p) => p.plan.action !== "no-op" && approved.has(p.plan.cluster))
+      .map((p) => ({
+        name: p.plan.cluster,
+        log: new RunLog(options.stateDir, p.plan.cluster, runId),
+        steps: applySteps({
+          cluster: p.cluster,
+          plan: p.plan,
+          driver: p.driver,
+          fingerprint,
+          state: p.state,
+          saveState: (state) => writeState(options.stateDir, state),
+        }),
+      }));
+    const reporter = new StepReporter(output, { lines: !options.liveRenderer });
+    const outcomes =
+      runs.length === 0
+        ? []
+        : await runClusters(runs, {
+            reporter,
+            signal: options.signal,
+            concurrency: options.concurrency,
+            renderer: options.liveRenderer && !output.json ? "default" : "silent",
+          });
+    await Promise.all(runs.map((r) => r.log.close()));
+    reportOutcomes(output, planned, outcomes, runs, options.signal.aborted);
+    const exitCode = options.signal.aborted
+      ? ExitCode.Interrupted
+      : outcomes.some((o) => !o.ok)
+        ? ExitCode.StepFailed
+        : ExitCode.Ok;
+    return { exitCode, plans: planned, outcomes };
+  } finally {
+    await Promise.all(locks.map((l) => l.release()));
+  }
+}
+
+async function planCluster(
+  cluster: LoadedCluster,
+  options: ApplyOptions,
+  fingerprint: Fingerprinter,
+): Promise<{ ok: true; planned: PlannedCluster } | { ok: false }> {
+  const driver = await options.driverFor(cluster);
+  const [state, live] = await Promise.all([
+    readState(options.stateDir, cluster.spec.name),
+    driver.status(cluster.spec, { signal: options.signal }),
+  ]);
+  if (live.state !== "absent" && !live.ownedByRhx) {
+    throw new RhxError({
+      code: "RHX_NOT_OWNED",
+      message: `A cluster named ${cluster.spec.name} exists but was not created by rhx; rhx will not touch it.`,
+      hint: "Rename the cluster in the file, or remove the other one yourself.",
+      location: cluster.location,
+    });
+  }
+  const plan = createPlan({ spec: cluster.spec, state, live, fingerprint });
+  const name = cluster.spec.name;
+  // Pre-flight guards what costs money or can fail half-way: a launch. A no-op only looks.
+  if (plan.steps.launch || plan.steps.server) {
+    const checks = await options.preflight(cluster, driver, live.state === "running");
+    for (const check of checks) {
+      options.output.event("preflight", { cluster: name, ...check });
+      if (!options.output.json && check.status !== "pass") {
+        const mark =
+          check.status === "fail" ? options.output.colors.red("✗") : options.output.colors.yellow("!");
+        options.output.text(
+          `[${name}] ${mark} ${check.title}: ${check.message}${check.code ? ` (${check.code})` : ""}`,
+        );
+        if (check.hint) options.output.text(`    ${options.output.colors.cyan("hint:")} ${check.hint}`);
+      }
+    }
+    if (checks.some((c) => c.status === "fail")) return { ok: false };
+  }
+  return { ok: true, planned: { cluster, driver, state, plan } };
+}
+
+export function planEvent(plan: ClusterPlan): Record<string, unknown> {
+  return {
+    action: plan.action,
+    changes: plan.changes.map((c) => ({ ...c })),
+    steps: describeSteps(plan),
+  };
+}
+
+function firstCode(errors: unknown[], preflightFailed: boolean): ExitCodeValue | undefined {
+  if (errors.length > 0) {
+    const codes = errors.map((e) => (isRhxError(e) ? e.exitCode : ExitCode.StepFailed));
+    if (codes.includes(ExitCode.Interrupted)) return ExitCode.Interrupted;
+    if (codes.includes(ExitCode.Locked)) return ExitCode.Locked;
+    return codes[0];
+  }
+  return preflightFailed ? ExitCode.PreflightFailed : undefined;
+}
+
+export function reportError(output: Output, cluster: string, error: unknown): void {
+  const code = isRhxError(error) ? error.code : "RHX_INTERNAL";
+  const message = error instanceof Error ? error.message : String(error);
+  output.event("error", { cluster, code, message, hint: isRhxError(error) ? error.hint : undefined });
+  if (output.json) return;
+  output.text(`[${cluster}] ${output.colors.red("error")} ${output.colors.dim(code)}`);
+  output.text(`  ${message}`);
+  if (isRhxError(error) && error.hint) output.text(`  ${output.colors.cyan("hint:")} ${error.hint}`);
+}
+
+function reportOutcomes(
+  output: Output,
+  planned: PlannedCluster[],
+  outcomes: RunOutcome[],
+  runs: ClusterRun[],
+  interrupted: boolean,
+): void {
+  for (const outcome of outcomes) {
+    const run = runs.find((r) => r.name === outcome.name);
+    const entry = planned.find((p) => p.plan.cluster === outcome.name);
+    if (
+      !outcome.ok &&
+      !(interrupted && isRhxError(outcome.error) && outcome.error.code === "RHX_CANCELLED")
+    ) {
+      reportError(output, outcome.name, outcome.error);
+      if (run?.log.used && !output.json) output.text(`  full output: ${run.log.path}`);
+    }
+    if (interrupted && entry && (outcome.completed.includes("launch") || !entry.plan.steps.launch)) {
+      output.event("still-running", {
+        cluster: outcome.name,
+        teardown: entry.driver.teardownCommand(outcome.name),
+      });
+      if (!output.json)
+        output.text(
+          `${outcome.name} is still running. To tear it down: ${entry.driver.teardownCommand(outcome.name)}`,
+        );
+    }
+  }
+  const ok = outcomes.every((o) => o.ok);
+  output.event("summary", {
+    command: "apply",
+    ok: ok && !interrupted,
+    clusters: planned.map((p) => ({
+      name: p.plan.cluster,
+      action: p.plan.action,
+      result:
+        outcomes.find((o) => o.name === p.plan.cluster)?.ok === false
+          ? "failed"
+          : p.plan.action === "no-op"
+            ? "unchanged"
+            : "applied",
+    })),
+  });
+  if (output.json) return;
+  for (const p of planned) {
+    const outcome = outcomes.find((o) => o.name === p.plan.cluster);
+    if (p.plan.action === "no-op")
+      output.text(`${output.colors.green("✓")} ${p.plan.cluster} is up to date; nothing to do.`);
+    else if (outcome?.ok)
+      output.text(
+        `${output.colors.green("✓")} ${p.plan.cluster} is ready: Runhouse server on 127.0.0.1:${p.cluster.spec.server.port}${p.cluster.spec.server.health_path} · shell: rhx ssh ${p.plan.cluster}`,
+      );
+  }
+}

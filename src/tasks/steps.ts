@@ -1,0 +1,186 @@
+import type { LoadedCluster } from "../config/cluster.ts";
+import type { Driver, StepOptions } from "../drivers/types.ts";
+import { ExitCode } from "../errors/exit-codes.ts";
+import { RhxError } from "../errors/rhx-error.ts";
+import type { ClusterPlan } from "../plan/create-plan.ts";
+import { recordedFields } from "../plan/create-plan.ts";
+import { setupSteps } from "../plan/fields.ts";
+import { serverStartCommand } from "../runhouse/commands.ts";
+import type { Fingerprinter } from "../state/fingerprint.ts";
+import type { ClusterState, StageName } from "../state/schema.ts";
+
+/** One unit of work in a cluster's apply: what the task tree shows and the event stream reports. */
+export interface StepDef {
+  id: string;
+  title: string;
+  /** Steps of one group (the setup commands) render as subtasks of a parent. */
+  group?: "setup";
+  run(options: StepOptions): Promise<void>;
+}
+
+export interface StepsInput {
+  cluster: LoadedCluster;
+  plan: ClusterPlan;
+  driver: Driver;
+  fingerprint: Fingerprinter;
+  /** The state as read before the plan; steps update and persist it as they go. */
+  state: ClusterState | undefined;
+  saveState(state: ClusterState): Promise<void>;
+  now?: () => Date;
+}
+
+/**
+ * The plan's steps as closures over the driver and the state. Every step records its outcome before
+ * it returns or throws, so an interrupted or crashed apply leaves state the next plan can act on.
+ */
+export function applySteps(input: StepsInput): StepDef[] {
+  const { cluster, plan, driver, fingerprint } = input;
+  const spec = cluster.spec;
+  const now = () => (input.now ?? (() => new Date()))().toISOString();
+  let state: ClusterState = input.state ?? {
+    version: 1,
+    name: spec.name,
+    driver: driver.kind,
+    provider: spec.provider,
+    file: cluster.file,
+    fields: {},
+    shown: {},
+    setup: [],
+    stages: {},
+    createdAt: now(),
+    updatedAt: now(),
+  };
+  const save = async (patch: { [K in keyof ClusterState]?: ClusterState[K] | undefined }) => {
+    const next: Record<string, unknown> = { ...state, ...patch, updatedAt: now() };
+    for (const key of Object.keys(next)) if (next[key] === undefined) delete next[key];
+    state = next as ClusterState;
+    await input.saveState(state);
+  };
+  const stage = (name: StageName, status: "running" | "ok" | "failed", error?: unknown) =>
+    save({
+      stages: {
+        ...state.stages,
+        [name]: {
+          status,
+          at: now(),
+          ...(error === undefined ? {} : { error: { code: codeOf(error), message: messageOf(error) } }),
+        },
+      },
+    });
+  const recording = async (name: StageName, work: () => Promise<void>) => {
+    await stage(name, "running");
+    try {
+      await work();
+    } catch (error) {
+      await stage(name, "failed", error);
+      throw error;
+    }
+    await stage(name, "ok");
+  };
+
+  const steps: StepDef[] = [];
+  if (plan.steps.teardown) {
+    steps.push({
+      id: "teardown",
+      title: `tear down ${spec.name}`,
+      run: async (options) => {
+        await driver.teardown(spec, options);
+        await save({ stages: {}, setup: [], fields: {}, shown: {}, liveId: undefined });
+      },
+    });
+  }
+  if (plan.steps.launch) {
+    steps.push({
+      id: "launch",
+      title: `launch ${spec.image_id.replace(/^docker:/, "")}`,
+      run: (options) =>
+        recording("launch", async () => {
+          // Fields are recorded before the launch: a failed launch is then a replace, not a create.
+          await save({ ...recordedFields(spec, fingerprint), setup: [], stages: {}, file: cluster.file });
+          const live = await driver.launch(spec, options);
+          await save({ liveId: live.id });
+        }),
+    });
+  }
+  if (plan.steps.autostop && driver.setAutostop) {
+    const setAutostop = driver.setAutostop.bind(driver);
+    steps.push({
+      id: "autostop",
+      title: `set autostop to ${spec.autostop_mins} min`,
+      run: async (options) => {
+        await setAutostop(spec, options);
+        await save(recordedFields(spec, fingerprint));
+      },
+    });
+  }
+  const setup = setupSteps(spec, fingerprint);
+  const from = plan.steps.setupFrom;
+  if (from !== undefined) {
+    setup.slice(from).forEach((step, offset) => {
+      const index = from + offset;
+      steps.push({
+        id: `setup-${index + 1}`,
+        title: step.title,
+        group: "setup",
+        run: async (options) => {
+          if (offset === 0) await stage("setup", "running");
+          const result = await driver.exec(spec, step.command, options).catch(async (error: unknown) => {
+            await stage("setup", "failed", error);
+            throw error;
+          });
+          if (result.exitCode !== 0) {
+            const error = new RhxError({
+              code: "RHX_SETUP_FAILED",
+              message: `Setup step ${index + 1} (\`${step.title}\`) exited with code ${result.exitCode}.${result.tail.length ? `\n${result.tail.map((l) => `    ${l}`).join("\n")}` : ""}`,
+              hint: "Fix the command in `setup` and apply again; steps before it are not re-run.",
+              exitCode: ExitCode.StepFailed,
+            });
+            await save({ setup: state.setup.slice(0, index) });
+            await stage("setup", "failed", error);
+            throw error;
+          }
+          await save({ setup: [...state.setup.slice(0, index), step.fingerprint] });
+          if (index === setup.length - 1) {
+            await save(recordedFields(spec, fingerprint));
+            await stage("setup", "ok");
+          }
+        },
+      });
+    });
+  }
+  if (plan.steps.setupFrom === undefined && setup.length === 0 && plan.steps.launch) {
+    // Nothing to set up: the stage is trivially complete.
+    steps.push({ id: "setup", title: "setup (nothing to run)", run: () => stage("setup", "ok") });
+  }
+  if (plan.steps.server) {
+    steps.push({
+      id: "server",
+      title: `start the Runhouse server on port ${spec.server.port}`,
+      run: (options) =>
+        recording("server", async () => {
+          const result = await driver.exec(spec, serverStartCommand(spec), options);
+          if (result.exitCode !== 0)
+            throw new RhxError({
+              code: "RHX_SERVER_START_FAILED",
+              message: `The server start command exited with code ${result.exitCode}.${result.tail.length ? `\n${result.tail.map((l) => `    ${l}`).join("\n")}` : ""}`,
+              hint: spec.server.command
+                ? "Check `server.command`."
+                : "Check that the image has Python and Runhouse (or set `runhouse.install: true`).",
+            });
+          await driver.waitForServer(spec, options);
+          // Recording server fields here keeps a server-only change from re-running anything else.
+          await save(recordedFields(spec, fingerprint));
+        }),
+    });
+  }
+  return steps;
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof RhxError ? error.code : "RHX_STEP_FAILED";
+}
+
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] ?? message;
+}
