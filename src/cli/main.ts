@@ -25,6 +25,7 @@ type Action = (
 const commands: Record<string, () => Promise<{ run: Action }>> = {
   validate: () => import("./commands/validate.ts"),
   schema: () => import("./commands/schema.ts"),
+  check: () => import("./commands/check.ts"),
   plan: () => import("./commands/plan.ts"),
   apply: () => import("./commands/apply.ts"),
   status: () => import("./commands/status.ts"),
@@ -59,6 +60,11 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   define("schema", "schema", "Print the cluster JSON Schema; --write regenerates the schema files").option(
     "--write",
     "Write runhouse.schema.json and schemas/",
+  );
+  define(
+    "check",
+    "check [...files]",
+    "Validate, then prove tools, credentials, registry login and image before any launch",
   );
   define("plan", "plan [...files]", "Show what apply would do, each change with its class and cause")
     .option("--detailed-exitcode", "Exit 2 when there are changes, 0 when there are none")
