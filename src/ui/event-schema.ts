@@ -1,0 +1,135 @@
+import { type TObject, type TProperties, Type } from "@sinclair/typebox";
+import { EVENT_FORMAT_VERSION } from "./events.ts";
+
+/**
+ * The `--json` event stream's schema, one object per event type, emitted to
+ * schemas/events.schema.json by the same code that emits the cluster schema. A test validates every
+ * event the suite produces against it, so the stream cannot drift from what is published.
+ */
+
+const Location = Type.Object(
+  {
+    file: Type.String(),
+    line: Type.Integer({ minimum: 1 }),
+    column: Type.Integer({ minimum: 1 }),
+    length: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+const opt = Type.Optional;
+const S = Type.String;
+
+/** Fields every event carries; `cluster` wherever the event is about one. */
+function event(type: string, properties: TProperties, description: string, open = false): TObject {
+  return Type.Object(
+    {
+      v: Type.Literal(EVENT_FORMAT_VERSION),
+      type: Type.Literal(type),
+      time: S({ description: "ISO 8601 time the event was written." }),
+      cluster: opt(S()),
+      ...properties,
+    },
+    { description, additionalProperties: open },
+  );
+}
+
+const PlanChange = Type.Object(
+  {
+    field: S({ description: "The field causing the action (`image_id`, `setup[2]`) or `cluster` for a condition." }),
+    class: S(),
+    kind: Type.Union([Type.Literal("add"), Type.Literal("change"), Type.Literal("remove"), Type.Literal("condition")]),
+    from: opt(S()),
+    to: opt(S()),
+    secret: opt(Type.Boolean()),
+    note: opt(S()),
+  },
+  { additionalProperties: false },
+);
+
+export const EVENT_SCHEMAS: TObject[] = [
+  event(
+    "diagnostic",
+    {
+      code: S(),
+      severity: Type.Union([Type.Literal("error"), Type.Literal("warning")]),
+      message: S(),
+      hint: opt(S()),
+      location: opt(Location),
+      frame: opt(S({ description: "The source lines as written in the file, with a caret line." })),
+    },
+    "A problem found in a cluster file.",
+  ),
+  event(
+    "error",
+    { code: S(), message: S(), hint: opt(S()), location: opt(Location) },
+    "A failure that ends the command (or one cluster's part of it).",
+  ),
+  event(
+    "preflight",
+    {
+      id: S(),
+      title: S(),
+      status: Type.Union([Type.Literal("pass"), Type.Literal("warn"), Type.Literal("fail")]),
+      code: opt(S()),
+      message: S(),
+      hint: opt(S()),
+    },
+    "One pre-flight check's verdict.",
+  ),
+  event(
+    "plan",
+    {
+      action: Type.Union(
+        ["no-op", "server-restart", "setup", "update-in-place", "replace", "create"].map((a) => Type.Literal(a)),
+      ),
+      changes: Type.Array(PlanChange),
+      steps: S({ description: "The steps the apply will run, in words." }),
+    },
+    "What apply will do to one cluster, each change with its class and cause.",
+  ),
+  event("step-started", { step: S(), title: S() }, "A step of a cluster's apply started."),
+  event("step-output", { step: S(), line: S() }, "One line a step's child process printed (redacted)."),
+  event("step-finished", { step: S(), durationMs: Type.Integer({ minimum: 0 }) }, "A step completed."),
+  event(
+    "step-failed",
+    { step: S(), durationMs: Type.Integer({ minimum: 0 }), code: S(), message: S(), log: opt(S()) },
+    "A step failed; `log` is the run log with the full output.",
+  ),
+  event("step-skipped", { step: S(), reason: S() }, "A step did not run."),
+  event("replace-skipped", {}, "Watch mode: a replace was planned but not approved, so it did not run."),
+  event("still-running", { teardown: S() }, "After an interrupt: the cluster is still up; `teardown` removes it."),
+  event(
+    "status",
+    {
+      driver: S(),
+      live: Type.Object(
+        { state: S(), id: opt(S()), image: opt(S()), ownedByRhx: Type.Boolean(), detail: opt(S()) },
+        { additionalProperties: false },
+      ),
+      recorded: Type.Union([Type.Null(), Type.Object({}, { additionalProperties: true })]),
+    },
+    "`rhx status`: recorded state and live truth of one cluster.",
+  ),
+  event("down", { was: S() }, "A cluster was torn down (or was already gone) and its record cleared."),
+  event("unlocked", { holder: Type.Union([Type.Null(), Type.Object({}, { additionalProperties: true })]) }, "A lock was removed."),
+  event("interrupted", { signal: S() }, "SIGINT/SIGTERM received; steps stop at the next safe point."),
+  event("file-written", { path: S() }, "A file was written (`rhx schema --write`, `rhx init`, `plan --out`)."),
+  event(
+    "summary",
+    { command: S(), ok: Type.Boolean() },
+    "The last event of a command: its outcome. Commands add their own fields.",
+    true,
+  ),
+];
+
+/** Watch mode and later commands register their event types here too. */
+export function eventSchema(extra: readonly TObject[] = []): Record<string, unknown> {
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: "https://rhx.dev/schemas/v1/events.schema.json",
+    title: "rhx --json events",
+    description: `One JSON object per line on stdout under --json. Format version ${EVENT_FORMAT_VERSION}: a new field or event type keeps the version; anything else changes it.`,
+    oneOf: [...EVENT_SCHEMAS, ...extra].map((s) => JSON.parse(JSON.stringify(s)) as unknown),
+  };
+}
