@@ -19,7 +19,7 @@ describe("run", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("one\nthree");
     expect(result.stderr).toBe("two");
-    expect(lines.sort()).toEqual(["one", "three", "two"]);
+    expect([...lines].sort((a, b) => a.localeCompare(b))).toEqual(["one", "three", "two"]);
     expect(result.tail).toHaveLength(3);
   });
 

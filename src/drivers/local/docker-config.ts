@@ -1,0 +1,54 @@
+/**
+ * A throw-away DOCKER_CONFIG for login and pull (test-environment.md, "Keep the user's Docker login
+ * untouched"): the registry token lands in a private temp dir that is deleted afterwards, never in
+ * ~/.docker/config.json, and the user's own logins are not used — a cloud VM would not have them either.
+ */
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DockerCli } from "./docker.ts";
+
+/** The user's docker config dir, as the docker CLI finds it. */
+export function userDockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CONFIG ?? join(homedir(), ".docker");
+}
+
+export async function withThrowawayDockerConfig<T>(
+  cli: DockerCli,
+  signal: AbortSignal | undefined,
+  body: (env: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  // Resolved before DOCKER_CONFIG moves: the context (Docker Desktop, colima, rootless) lives in the
+  // user's config dir, and without it the throw-away config would talk to a different engine.
+  const host = await contextHost(cli, signal);
+  const dir = await mkdtemp(join(tmpdir(), "rhx-docker-config-"));
+  try {
+    await chmod(dir, 0o700);
+    return await body({ DOCKER_CONFIG: dir, ...(host === undefined ? {} : { DOCKER_HOST: host }) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** DOCKER_HOST of the user's current context, when it is not the default one; otherwise undefined. */
+async function contextHost(cli: DockerCli, signal: AbortSignal | undefined): Promise<string | undefined> {
+  if (process.env.DOCKER_HOST) return undefined;
+  let context = process.env.DOCKER_CONTEXT;
+  if (!context) {
+    try {
+      const config = JSON.parse(await readFile(join(userDockerConfigDir(), "config.json"), "utf8")) as {
+        currentContext?: string;
+      };
+      context = config.currentContext;
+    } catch {
+      return undefined; // no config file: the default context
+    }
+  }
+  if (!context || context === "default") return undefined;
+  const result = await cli.run(["context", "inspect", "--format", "{{.Endpoints.docker.Host}}", context], {
+    signal,
+    timeoutMs: 10_000,
+  });
+  const host = result.stdout.trim();
+  return result.exitCode === 0 && host !== "" ? host : undefined;
+}

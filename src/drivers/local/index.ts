@@ -1,0 +1,37 @@
+/**
+ * The `local` driver (DESIGN.md §5): the local Docker engine plays SkyPilot's VM, and `rhx-<name>`
+ * plays `sky_container`. This is the only code that spawns `docker`.
+ */
+import type { Driver } from "../types.ts";
+import { createDockerCli } from "./docker.ts";
+import { execInContainer } from "./exec.ts";
+import { launch } from "./launch.ts";
+import { DEFAULT_POLL_INTERVAL_MS, waitForServer } from "./server.ts";
+import { inspectCluster } from "./status.ts";
+import { shell, teardown } from "./teardown.ts";
+
+export interface LocalDriverOptions {
+  /** The docker program (name on PATH or a path); tests point it at a wrapper that records argv. */
+  docker?: string;
+  /** Interval between health checks in waitForServer. */
+  healthPollIntervalMs?: number;
+}
+
+export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
+  const cli = createDockerCli(options.docker);
+  const intervalMs = options.healthPollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  return {
+    kind: "local",
+    status: (spec, { signal }) => inspectCluster(cli, spec.name, signal),
+    launch: (spec, step) => launch(cli, spec, step),
+    exec: (spec, command, step) => execInContainer(cli, spec, command, step),
+    waitForServer: (spec, step) => waitForServer(cli, spec, step, { intervalMs }),
+    teardown: (spec, step) => teardown(cli, spec, step),
+    shell: (spec, command) => shell(cli, spec, command),
+    teardownCommand: (name) => `rhx down ${name}`,
+  };
+}
+
+export { type EngineCheck, engineReachable } from "./engine.ts";
+export { CLUSTER_LABEL, CONTAINER_PREFIX, containerName, MANAGED_BY_LABEL } from "./names.ts";
+export { isPortFree, type PortCheck } from "./port.ts";
