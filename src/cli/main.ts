@@ -68,6 +68,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   );
   define("plan", "plan [...files]", "Show what apply would do, each change with its class and cause")
     .option("--detailed-exitcode", "Exit 2 when there are changes, 0 when there are none")
+    .option("--out <file>", "Save the plan; `rhx apply FILE.plan` applies it only while nothing changed")
     .option("--concurrency <n>", "Clusters planned at once", { default: 4 });
   define("apply", "apply [...files]", "Bring the clusters to what the files say")
     .option("-y, --yes", "Approve replaces without asking")

@@ -1,8 +1,16 @@
 import type { LoadedCluster } from "../config/cluster.ts";
-import type { Driver } from "../drivers/types.ts";
+import type { Driver, LiveCluster } from "../drivers/types.ts";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, RhxError } from "../errors/rhx-error.ts";
 import { type ClusterPlan, createPlan } from "../plan/create-plan.ts";
+import {
+  PLAN_FILE_VERSION,
+  type PlanFile,
+  snapshot,
+  stalePlanError,
+  staleReason,
+  writePlanFile,
+} from "../plan/plan-file.ts";
 import { describeSteps, needsConfirmation, renderPlans } from "../plan/render-plan.ts";
 import type { CheckResult } from "../preflight/types.ts";
 import { type Fingerprinter, loadFingerprinter } from "../state/fingerprint.ts";
@@ -36,12 +44,17 @@ export interface ApplyOptions {
   liveRenderer: boolean;
   /** Watch mode: replaces that are not approved are skipped (reported), never asked about here. */
   skipUnapprovedReplace?: boolean;
+  /** `rhx plan --out FILE`: save the plans with fingerprints of what they were made from. */
+  savePlanTo?: { path: string; files: string[]; envFiles: string[] } | undefined;
+  /** `rhx apply FILE.plan`: apply only if nothing changed since the plan was made; it is the approval. */
+  savedPlan?: { path: string; file: PlanFile } | undefined;
 }
 
 export interface PlannedCluster {
   cluster: LoadedCluster;
   driver: Driver;
   state: ClusterState | undefined;
+  live: LiveCluster;
   plan: ClusterPlan;
 }
 
@@ -95,13 +108,16 @@ export async function runApply(options: ApplyOptions): Promise<ApplyResult> {
       failures.map((f) => f.error),
       preflightFailed.length > 0,
     );
+    if (options.savePlanTo && earlyExit === undefined)
+      await savePlan(options.savePlanTo, planned, fingerprint, output);
+    if (options.savedPlan && earlyExit === undefined) checkSavedPlan(options.savedPlan, planned, fingerprint);
     if (options.mode === "plan" || earlyExit !== undefined) {
       return { exitCode: earlyExit ?? ExitCode.Ok, plans: planned, outcomes: [] };
     }
 
     const replaces = needsConfirmation(plans).map((p) => p.cluster);
     let approved = new Set(planned.map((p) => p.plan.cluster));
-    if (replaces.length > 0 && !options.approveReplace) {
+    if (replaces.length > 0 && !options.approveReplace && !options.savedPlan) {
       if (options.skipUnapprovedReplace) {
         for (const name of replaces) {
           output.event("replace-skipped", { cluster: name });
@@ -198,7 +214,44 @@ async function planCluster(
     }
     if (checks.some((c) => c.status === "fail")) return { ok: false };
   }
-  return { ok: true, planned: { cluster, driver, state, plan } };
+  return { ok: true, planned: { cluster, driver, state, live, plan } };
+}
+
+async function savePlan(
+  target: NonNullable<ApplyOptions["savePlanTo"]>,
+  planned: PlannedCluster[],
+  fingerprint: Fingerprinter,
+  output: Output,
+): Promise<void> {
+  await writePlanFile(target.path, {
+    rhxPlan: PLAN_FILE_VERSION,
+    createdAt: new Date().toISOString(),
+    files: target.files,
+    envFiles: target.envFiles,
+    clusters: planned.map((p) => snapshot(fingerprint, { spec: p.cluster.spec, ...p })),
+  });
+  output.event("file-written", { path: target.path });
+  if (!output.json)
+    output.text(`Saved the plan to ${target.path}; \`rhx apply ${target.path}\` applies exactly it.`);
+}
+
+function checkSavedPlan(
+  saved: NonNullable<ApplyOptions["savedPlan"]>,
+  planned: PlannedCluster[],
+  fingerprint: Fingerprinter,
+): void {
+  const reasons: string[] = [];
+  for (const p of planned) {
+    const reason = staleReason(
+      saved.file.clusters.find((c) => c.name === p.plan.cluster),
+      snapshot(fingerprint, { spec: p.cluster.spec, ...p }),
+    );
+    if (reason) reasons.push(`${p.plan.cluster}: ${reason}`);
+  }
+  for (const c of saved.file.clusters)
+    if (!planned.some((p) => p.plan.cluster === c.name))
+      reasons.push(`${c.name}: no longer in the configuration`);
+  if (reasons.length > 0) throw stalePlanError(saved.path, reasons);
 }
 
 export function planEvent(plan: ClusterPlan): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { driverFor, driverKind } from "../../drivers/select.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { UsageError } from "../../errors/rhx-error.ts";
+import { isPlanFilePath, readPlanFile } from "../../plan/plan-file.ts";
 import { runPreflight } from "../../preflight/run-preflight.ts";
 import { type ApplyOptions, runApply } from "../../tasks/apply.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
@@ -53,7 +54,8 @@ export function applyOptions(
     interactive: ctx.interactive && !ctx.globals.json,
     concurrency: flags.concurrency,
     lockTimeoutMs: flags.lockTimeoutMs,
-    liveRenderer: ctx.interactive && !ctx.globals.json,
+    // -v streams every output line, which a redrawing renderer would swallow.
+    liveRenderer: ctx.interactive && !ctx.globals.json && !ctx.globals.verbose,
     driverFor: (cluster) => driverFor(driverKind(cluster.spec.provider), { env: ctx.env }),
     preflight: (cluster, driver, running) =>
       runPreflight(cluster, driver, { signal: ctx.signal, env: ctx.env, clusterRunning: running }),
@@ -72,6 +74,23 @@ export async function run(
     const { watchApply } = await import("../../watch/watch-apply.ts");
     return watchApply(ctx, files, flags);
   }
+  const planPath = files.length === 1 && isPlanFilePath(files[0]!) ? files[0]! : undefined;
+  if (planPath) {
+    // A saved plan names its own files; it is the approval, so it needs no --yes.
+    const file = await readPlanFile(planPath, ctx.cwd);
+    const loaded = await loadForAction(
+      { ...ctx, globals: { ...ctx.globals, envFiles: file.envFiles } },
+      file.files,
+    );
+    const result = await runApply({
+      ...applyOptions(ctx, flags, "apply"),
+      clusters: loaded.clusters,
+      savedPlan: { path: planPath, file },
+    });
+    return result.exitCode;
+  }
+  if (files.some(isPlanFilePath))
+    throw new UsageError("A saved plan is applied on its own: `rhx apply FILE.plan`.");
   const loaded = await loadForAction(ctx, files);
   if (loaded.clusters.length === 0) return ExitCode.ConfigInvalid;
   const result = await runApply({ ...applyOptions(ctx, flags, "apply"), clusters: loaded.clusters });

@@ -56,7 +56,9 @@ export async function checkRegistry(cluster: LoadedCluster, options: PreflightOp
   }
   const result = await checkImage({
     image: image.reference,
-    credentials: credentials ? { username: credentials.username, password: credentials.password } : undefined,
+    credentials: credentials
+      ? { username: credentials.username, password: credentials.password, server: credentials.server }
+      : undefined,
     platform: spec.platform,
     signal: options.signal,
   });
@@ -69,16 +71,6 @@ export async function checkRegistry(cluster: LoadedCluster, options: PreflightOp
       code: result.code,
       message: `${result.message}${tags}`,
       hint: result.hint,
-    };
-  }
-  if (result.platformFound === false) {
-    return {
-      id: ID,
-      title,
-      status: "fail",
-      code: "RHX_IMAGE_PLATFORM_MISSING",
-      message: `${image.pulled} has no ${spec.platform} variant (it has ${result.platforms?.join(", ") ?? "other platforms"}).`,
-      hint: "Build and push the image for that platform, or set `platform` to one the image has.",
     };
   }
   return {
