@@ -6,6 +6,8 @@ import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 import { type CommandContext, filesOrDefault } from "./context.ts";
 
+const ENVIRONMENT_CODES = new Set(["RHX_ENV_UNSET", "RHX_ENV_REQUIRED"]);
+
 /** Loads for a command that acts: unset variables are errors, and any error stops with exit 3. */
 export async function loadForAction(ctx: CommandContext, files: readonly string[]): Promise<LoadResult> {
   const result = await loadClusters({
@@ -17,10 +19,19 @@ export async function loadForAction(ctx: CommandContext, files: readonly string[
   });
   ctx.output.diagnostics(result.diagnostics);
   if (hasErrors(result.diagnostics)) {
-    const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+    const errors = result.diagnostics.filter((d) => d.severity === "error");
+    // A valid file whose variables are not set here is an environment problem (pre-flight, exit 4),
+    // like a missing credential: `rhx validate` accepts the same file.
+    if (errors.every((d) => ENVIRONMENT_CODES.has(d.code)))
+      throw new RhxError({
+        code: "RHX_ENV_MISSING",
+        message: `${errors.length} variable(s) the configuration needs are not set; nothing was done.`,
+        hint: "Set them in the environment, in .env beside the file, or in an --env-file.",
+        exitCode: ExitCode.PreflightFailed,
+      });
     throw new RhxError({
       code: "RHX_CONFIG_INVALID",
-      message: `The configuration has ${errors} error(s); nothing was done.`,
+      message: `The configuration has ${errors.length} error(s); nothing was done.`,
       hint: "Fix the errors above; `rhx validate` checks a file without acting on it.",
       exitCode: ExitCode.ConfigInvalid,
     });
