@@ -54,11 +54,16 @@ export function createPlan({ spec, state, live, fingerprint }: PlanInput): Clust
   });
 
   if (live.state === "absent") {
+    const failed = state?.stages.launch?.status === "failed" ? state.stages.launch : undefined;
     return whole("create", {
       field: "cluster",
       class: "create",
       kind: "condition",
-      note: state ? "the cluster recorded in state is gone; it will be created again" : "not yet created",
+      note: failed
+        ? `previous launch failed: ${failed.error?.message ?? "unknown error"}; nothing of it is left, it will be launched again`
+        : state
+          ? "the cluster recorded in state is gone; it will be created again"
+          : "not yet created",
     });
   }
   const launch = state?.stages.launch;
@@ -125,8 +130,12 @@ export function createPlan({ spec, state, live, fingerprint }: PlanInput): Clust
   let setupFrom = steps.findIndex((step, index) => state.setup[index] !== step.fingerprint);
   if (setupFrom === -1) setupFrom = Number.NaN;
   const setupChanged = !Number.isNaN(setupFrom);
-  if (setupChanged || state.stages.setup?.status !== "ok") {
-    changes.push(...fieldChanges(spec, state, fingerprint, "setup"));
+  // Commands removed from the end: nothing runs, but the record must forget them, or putting one back
+  // later would look done already.
+  const setupShrank = state.setup.length > steps.length;
+  if (setupChanged || setupShrank || state.stages.setup?.status !== "ok") {
+    const setupFields = fieldChanges(spec, state, fingerprint, "setup");
+    changes.push(...setupFields);
     if (state.stages.setup?.status === "failed")
       changes.push({ field: "setup", class: "setup", kind: "condition", note: "the last setup failed" });
     else if (state.stages.setup?.status === "running")
@@ -136,7 +145,11 @@ export function createPlan({ spec, state, live, fingerprint }: PlanInput): Clust
         kind: "condition",
         note: "the last setup did not finish",
       });
-    if (!setupChanged && steps.length > 0) setupFrom = Math.min(state.setup.length, steps.length - 1);
+    else if (setupChanged && setupFields.length === 0)
+      // Killed between the launch and the first setup step: the fields are recorded, the steps never ran.
+      changes.push({ field: "setup", class: "setup", kind: "condition", note: "setup has not run yet" });
+    if (!setupChanged && steps.length > 0 && state.stages.setup?.status !== "ok")
+      setupFrom = Math.min(state.setup.length, steps.length - 1);
   }
   const serverChanges = fieldChanges(spec, state, fingerprint, "server-restart");
   changes.push(...serverChanges);
@@ -181,9 +194,9 @@ export function fieldChanges(
     const before = state.fields[path];
     const after = now && now.value !== undefined ? fingerprint(now.value) : undefined;
     if (before === after) continue;
-    const secret = now
-      ? now.shown === undefined && now.value !== undefined
-      : !(path in state.shown) && before !== undefined;
+    // A removed value was secret when its applied value was never shown.
+    const secret =
+      now?.value !== undefined ? now.shown === undefined : before !== undefined && !(path in state.shown);
     changes.push({
       field: path,
       class: cls,

@@ -51,7 +51,7 @@ function renderChange(change: PlanChange, colors: Colors): string {
         ? colors.red("-")
         : colors.yellow("~");
   if (change.secret)
-    return `${mark} ${change.field}: (secret value ${change.kind === "change" ? "changed" : `${change.kind}ed`})${why}`;
+    return `${mark} ${change.field}: (secret value ${{ add: "added", change: "changed", remove: "removed" }[change.kind]})${why}`;
   const from = change.from === undefined ? "" : `${JSON.stringify(change.from)} → `;
   const to = change.to === undefined ? "(removed)" : JSON.stringify(change.to);
   return `${mark} ${change.field}: ${change.kind === "remove" ? `${JSON.stringify(change.from ?? "")} → (removed)` : `${from}${to}`}${why}`;

@@ -4,7 +4,7 @@ import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 import type { ClusterPlan } from "../plan/create-plan.ts";
 import { recordedFields } from "../plan/create-plan.ts";
-import { setupSteps } from "../plan/fields.ts";
+import { classifiedFields, type PlanClass, setupSteps } from "../plan/fields.ts";
 import { serverStartCommand } from "../runhouse/commands.ts";
 import type { Fingerprinter } from "../state/fingerprint.ts";
 import type { ClusterState, StageName } from "../state/schema.ts";
@@ -93,27 +93,40 @@ export function applySteps(input: StepsInput): StepDef[] {
     steps.push({
       id: "launch",
       title: `launch ${spec.image_id.replace(/^docker:/, "")}`,
-      run: (options) =>
-        recording("launch", async () => {
-          // Fields are recorded before the launch: a failed launch is then a replace, not a create.
-          await save({ ...recordedFields(spec, fingerprint), setup: [], stages: {}, file: cluster.file });
+      run: async (options) => {
+        // Fields are recorded before the launch: a failed launch is then a replace, not a create. This
+        // reset comes before the stage is marked running, so a crash mid-launch leaves `running`.
+        await save({
+          ...recordedFields(spec, fingerprint),
+          setup: [],
+          stages: {},
+          liveId: undefined,
+          file: cluster.file,
+        });
+        await recording("launch", async () => {
           const live = await driver.launch(spec, options);
           await save({ liveId: live.id });
-        }),
+        });
+      },
     });
   }
-  if (plan.steps.autostop && driver.setAutostop) {
-    const setAutostop = driver.setAutostop.bind(driver);
+  if (plan.steps.autostop) {
+    const setAutostop = driver.setAutostop?.bind(driver);
     steps.push({
       id: "autostop",
-      title: `set autostop to ${spec.autostop_mins} min`,
+      title: setAutostop
+        ? `set autostop to ${spec.autostop_mins} min`
+        : `record autostop_mins ${spec.autostop_mins} (the ${driver.kind} driver has no autostop)`,
       run: async (options) => {
-        await setAutostop(spec, options);
-        await save(recordedFields(spec, fingerprint));
+        await setAutostop?.(spec, options);
+        // Only this class: a crash before the later steps must leave their changes still pending.
+        await save(recordedClass(state, spec, fingerprint, "update-in-place"));
       },
     });
   }
   const setup = setupSteps(spec, fingerprint);
+  // Commands removed from the end are forgotten once the rest is current (see createPlan).
+  const currentSetup = () => state.setup.slice(0, setup.length);
   const from = plan.steps.setupFrom;
   if (from !== undefined) {
     setup.slice(from).forEach((step, offset) => {
@@ -141,7 +154,7 @@ export function applySteps(input: StepsInput): StepDef[] {
           }
           await save({ setup: [...state.setup.slice(0, index), step.fingerprint] });
           if (index === setup.length - 1) {
-            await save(recordedFields(spec, fingerprint));
+            await save({ ...recordedFields(spec, fingerprint), setup: currentSetup() });
             await stage("setup", "ok");
           }
         },
@@ -169,11 +182,31 @@ export function applySteps(input: StepsInput): StepDef[] {
             });
           await driver.waitForServer(spec, options);
           // Recording server fields here keeps a server-only change from re-running anything else.
-          await save(recordedFields(spec, fingerprint));
+          await save({ ...recordedFields(spec, fingerprint), setup: currentSetup() });
         }),
     });
   }
   return steps;
+}
+
+/** The recorded fields with those of one class brought up to `spec`, the others left as they were. */
+function recordedClass(
+  state: ClusterState,
+  spec: LoadedCluster["spec"],
+  fingerprint: Fingerprinter,
+  cls: PlanClass,
+): Pick<ClusterState, "fields" | "shown"> {
+  const now = recordedFields(spec, fingerprint);
+  const fields = { ...state.fields };
+  const shown = { ...state.shown };
+  for (const [path, field] of Object.entries(classifiedFields(spec))) {
+    if (field.class !== cls) continue;
+    delete fields[path];
+    delete shown[path];
+    if (now.fields[path] !== undefined) fields[path] = now.fields[path];
+    if (now.shown[path] !== undefined) shown[path] = now.shown[path];
+  }
+  return { fields, shown };
 }
 
 function codeOf(error: unknown): string {
