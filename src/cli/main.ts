@@ -32,6 +32,7 @@ const commands: Record<string, () => Promise<{ run: Action }>> = {
   down: () => import("./commands/down.ts"),
   ssh: () => import("./commands/ssh.ts"),
   unlock: () => import("./commands/unlock.ts"),
+  init: () => import("./commands/init.ts"),
 };
 
 export async function main(argv: readonly string[], env = process.env): Promise<ExitCodeValue> {
@@ -81,6 +82,11 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     .option("-y, --yes", "Do not ask")
     .option("--lock-timeout <duration>", "Wait this long for another rhx's lock");
   define("ssh", "ssh [target]", "A shell (or `-- CMD`) inside the cluster's container");
+  define("init", "init [file]", "Write a commented starter cluster.yaml (never overwrites)")
+    .option("--name <name>", "Cluster name")
+    .option("--provider <provider>", "local, aws, gcp, kubernetes, …")
+    .option("--image <image>", "Docker image (docker:… or a plain reference)")
+    .option("--instance-type <type>", "CPU:2+, A10G:1, m5.xlarge, 1CPU--1GB");
   define("unlock", "unlock <name>", "Remove a cluster's lock left behind by a dead rhx");
   cli.help();
   cli.version(VERSION);
