@@ -1,5 +1,4 @@
 import { isBareHost, parseImageReference, resolveImage } from "../image/reference.ts";
-import { registerSecret } from "../secrets/redactor.ts";
 import type { DockerCredentials } from "./cluster.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { Environment } from "./env.ts";
@@ -59,7 +58,6 @@ export function resolveCredentials(context: Reporter, env: Environment): DockerC
       source: "environment",
     };
   }
-  registerSecret(credentials.password, block ? "docker.password" : DOCKER_ENV.password);
   checkServer(context, credentials);
   return credentials;
 }

@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { parse } from "dotenv";
 import { expand } from "dotenv-expand";
 import type { Diagnostic } from "./diagnostic.ts";
@@ -22,17 +22,33 @@ export function looksSecret(name: string): boolean {
 }
 
 export interface EnvFileInput {
+  /** Where to read it. */
   path: string;
+  /** How to name it in messages: as the user wrote it, not an absolute path of this machine. */
+  display?: string;
   /** A `.env` beside the config may be absent; an `--env-file` the user named may not. */
   required: boolean;
   source: Exclude<EnvSource, "process">;
 }
 
-/** `.env` beside the config file first, then every `--env-file` in order (later ones win). */
-export function envFilesFor(configFile: string, envFiles: readonly string[]): EnvFileInput[] {
+/**
+ * `.env` beside the config file first, then every `--env-file` in order (later ones win). Relative
+ * paths are resolved against `cwd` for reading and kept as written for messages.
+ */
+export function envFilesFor(
+  configFile: string,
+  envFiles: readonly string[],
+  cwd = process.cwd(),
+): EnvFileInput[] {
+  const dotenv = join(dirname(configFile), ".env");
   return [
-    { path: join(dirname(configFile), ".env"), required: false, source: "dotenv" },
-    ...envFiles.map((path) => ({ path, required: true, source: "env-file" as const })),
+    { path: resolve(cwd, dotenv), display: dotenv, required: false, source: "dotenv" },
+    ...envFiles.map((file) => ({
+      path: resolve(cwd, file),
+      display: file,
+      required: true,
+      source: "env-file" as const,
+    })),
   ];
 }
 
@@ -52,8 +68,15 @@ export async function readEnvironment(
   const env = new Map<string, EnvVar>();
   const diagnostics: Diagnostic[] = [];
   for (const input of files) {
+    const shown = input.display ?? input.path;
     let text: string;
     try {
+      const info = await stat(input.path);
+      if (!info.isFile()) {
+        if (!input.required && info.isDirectory()) continue;
+        throw Object.assign(new Error("not a file"), { code: info.isDirectory() ? "EISDIR" : "ENOTFILE" });
+      }
+      if (info.size > MAX_ENV_FILE_BYTES) throw Object.assign(new Error("too large"), { code: "EFBIG" });
       text = await readFile(input.path, "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -61,23 +84,45 @@ export async function readEnvironment(
       diagnostics.push({
         code: "RHX_ENV_FILE_UNREADABLE",
         severity: "error",
-        message:
-          code === "ENOENT"
-            ? `The env file ${input.path} does not exist.`
-            : `The env file ${input.path} cannot be read (${code}).`,
-        hint: "Check the --env-file path.",
-        location: { file: input.path, line: 1, column: 1 },
+        message: envFileMessage(shown, input.source, code),
+        hint:
+          input.source === "env-file"
+            ? "Check the --env-file path."
+            : "Fix or remove the .env file beside the cluster file.",
+        location: { file: shown, line: 1, column: 1 },
       });
       continue;
     }
     for (const [name, value] of Object.entries(expandFile(text, env, processEnv))) {
-      env.set(name, { value, source: input.source, file: input.path });
+      env.set(name, { value, source: input.source, file: shown });
     }
   }
   for (const [name, value] of Object.entries(processEnv)) {
     if (value !== undefined) env.set(name, { value, source: "process" });
   }
   return { env, diagnostics };
+}
+
+/** `.env` files are a few lines; this only stops a wrong path from reading gigabytes. */
+const MAX_ENV_FILE_BYTES = 1024 * 1024;
+
+function envFileMessage(file: string, source: EnvFileInput["source"], code: string | undefined): string {
+  const what = source === "env-file" ? "The env file" : "The .env file";
+  switch (code) {
+    case "ENOENT":
+      return `${what} ${file} does not exist.`;
+    case "EISDIR":
+      return `${what} ${file} is a directory.`;
+    case "ENOTFILE":
+      return `${what} ${file} is not a regular file.`;
+    case "EFBIG":
+      return `${what} ${file} is larger than ${MAX_ENV_FILE_BYTES / 1024} KiB; it is not an env file.`;
+    case "EACCES":
+    case "EPERM":
+      return `${what} ${file} cannot be read: permission denied.`;
+    default:
+      return `${what} ${file} cannot be read (${code ?? "unknown error"}).`;
+  }
 }
 
 function expandFile(

@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, isSeq } from "yaml";
 import type { Diagnostic, Severity } from "./diagnostic.ts";
-import { type Environment, looksSecret } from "./env.ts";
+import type { Environment } from "./env.ts";
 import { locateOffset, type PathSegment, type SourceDocument } from "./source.ts";
 
 /**
@@ -135,12 +135,12 @@ export interface DocumentInterpolation {
   diagnostics: Diagnostic[];
   /** Paths whose value could not be fully resolved: schema errors there would only be noise. */
   unresolved: PathSegment[][];
-  /** Variables the document used, with whether their names look secret. */
-  used: Set<string>;
-  /** Values that came out of secret-looking variables. */
-  secretValues: Set<string>;
+  /** Variables the document used, each with the first path that used it. */
+  used: Map<string, PathSegment[]>;
   /** Paths whose value contained `${…}`: everything else was written literally. */
   interpolated: PathSegment[][];
+  /** Interpolated paths written unquoted and fully resolved: candidates for a number or boolean. */
+  plain: PathSegment[][];
 }
 
 /** Interpolates every string value of a document in place. `unset` decides warning vs error. */
@@ -152,9 +152,9 @@ export function interpolateDocument(
   const result: DocumentInterpolation = {
     diagnostics: [],
     unresolved: [],
-    used: new Set(),
-    secretValues: new Set(),
+    used: new Map(),
     interpolated: [],
+    plain: [],
   };
   const lookup = (name: string) => env.get(name)?.value;
   const visitNode = (node: unknown, path: PathSegment[]): void => {
@@ -167,14 +167,13 @@ export function interpolateDocument(
         visitNode(item, [...path, index]);
       });
     } else if (isScalar(node) && typeof node.value === "string" && node.value.includes("$")) {
-      const interpolated = interpolateString(node.value, lookup);
-      if (node.value.includes("${")) result.interpolated.push(path);
+      const written = node.value;
+      const interpolated = interpolateString(written, lookup);
+      if (written.includes("${")) result.interpolated.push(path);
       node.value = interpolated.value;
-      for (const name of interpolated.used) {
-        result.used.add(name);
-        const value = lookup(name);
-        if (looksSecret(name) && value) result.secretValues.add(value);
-      }
+      if (node.type === "PLAIN" && written.includes("${") && interpolated.problems.length === 0)
+        result.plain.push(path);
+      for (const name of interpolated.used) if (!result.used.has(name)) result.used.set(name, path);
       if (interpolated.problems.length > 0) result.unresolved.push(path);
       for (const problem of interpolated.problems) {
         result.diagnostics.push(

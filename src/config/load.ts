@@ -1,14 +1,16 @@
 import { resolve } from "node:path";
-import { registerSecret } from "../secrets/redactor.ts";
-import { type LoadedCluster, normalizeCluster } from "./cluster.ts";
-import { checkImageReference, resolveCredentials } from "./credentials.ts";
+import { MIN_MASKED_LENGTH, registerSecret } from "../secrets/redactor.ts";
+import { type DockerCredentials, type LoadedCluster, normalizeCluster } from "./cluster.ts";
+import { coerceInterpolated } from "./coerce.ts";
+import { checkImageReference, DOCKER_ENV, resolveCredentials } from "./credentials.ts";
 import type { Diagnostic, Severity } from "./diagnostic.ts";
 import { type Environment, envFilesFor, looksSecret, readEnvironment } from "./env.ts";
-import { interpolateDocument } from "./interpolate.ts";
+import { literalSecretsInText } from "./file-secrets.ts";
+import { type DocumentInterpolation, interpolateDocument } from "./interpolate.ts";
 import { parseConfigText } from "./parse.ts";
 import { readConfigFile } from "./read.ts";
 import { runRules } from "./rules.ts";
-import type { ClusterFile } from "./schema.ts";
+import { type ClusterFile, ClusterSchema } from "./schema.ts";
 import { locatePath, type PathSegment, type SourceDocument } from "./source.ts";
 import { validateSchema } from "./validate.ts";
 
@@ -28,28 +30,34 @@ export interface LoadResult {
   inputs: string[];
 }
 
+/** Aliases a document may expand; a "billion laughs" document stops here instead of eating memory. */
+const MAX_ALIAS_COUNT = 100;
+
 /** file → clusters: read, parse, interpolate, schema, rules, normalise. Never throws for bad input. */
 export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
   const cwd = options.cwd ?? process.cwd();
   const processEnv = options.processEnv ?? process.env;
-  const envFiles = (options.envFiles ?? []).map((f) => resolve(cwd, f));
   const result: LoadResult = { clusters: [], diagnostics: [], inputs: [] };
   const seen = new Map<string, LoadedCluster>();
   for (const file of options.files) {
     const absolute = resolve(cwd, file);
-    const envInputs = envFilesFor(absolute, envFiles);
-    result.inputs.push(absolute, ...envInputs.map((e) => e.path).filter((p) => !result.inputs.includes(p)));
-    const read = await readConfigFile(file);
+    const envInputs = envFilesFor(file, options.envFiles ?? [], cwd);
+    for (const input of [absolute, ...envInputs.map((e) => e.path)])
+      if (!result.inputs.includes(input)) result.inputs.push(input);
+    const read = await readConfigFile(file, cwd);
     if (!read.ok) {
       result.diagnostics.push(read.diagnostic);
       continue;
     }
+    // Before anything can quote the file (a code frame of a syntax error), so it cannot be printed.
+    for (const value of literalSecretsInText(read.text)) registerSecret(value);
     const parsed = parseConfigText(file, read.text);
     result.diagnostics.push(...parsed.diagnostics);
     if (parsed.diagnostics.some((d) => d.severity === "error")) continue;
     const environment = await readEnvironment(envInputs, processEnv);
     result.diagnostics.push(...environment.diagnostics);
-    registerEnvironmentSecrets(environment.env);
+    // Mask every secret-looking value in reach, used or not; warn only about the ones used.
+    for (const [name, variable] of environment.env) if (looksSecret(name)) registerSecret(variable.value);
     for (const source of parsed.documents) {
       const loaded = loadDocument(source, environment.env, options.unsetVariables, result.diagnostics);
       if (!loaded) continue;
@@ -58,8 +66,8 @@ export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
         result.diagnostics.push({
           code: "RHX_NAME_DUPLICATE",
           severity: "error",
-          message: `The cluster name "${loaded.spec.name}" is already used at ${first.location.file}:${first.location.line}.`,
-          hint: "Each cluster needs its own name; they name the container and the SkyPilot cluster.",
+          message: `The cluster name "${loaded.spec.name}" is already used at ${first.location.file}:${first.location.line}:${first.location.column}.`,
+          hint: "Each cluster needs its own name; it names the container and the SkyPilot cluster.",
           ...locatePath(source, ["name"]),
         });
         continue;
@@ -68,7 +76,7 @@ export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
       result.clusters.push(loaded);
     }
   }
-  result.diagnostics.sort(byPosition);
+  result.diagnostics = sortByPosition(unique(result.diagnostics));
   return result;
 }
 
@@ -80,21 +88,23 @@ function loadDocument(
 ): LoadedCluster | undefined {
   const interpolation = interpolateDocument(source, env, unset);
   diagnostics.push(...interpolation.diagnostics);
-  for (const value of interpolation.secretValues) registerSecret(value);
+  const secrets = new SecretCheck(source, diagnostics);
+  for (const [name, path] of interpolation.used)
+    if (looksSecret(name)) secrets.check(env.get(name)?.value, name, path);
   let value: unknown;
   try {
-    // Aliases are expanded here; a "billion laughs" document stops at the alias budget.
-    value = source.doc.toJS({ maxAliasCount: 100 });
+    value = source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch {
     diagnostics.push({
       code: "RHX_YAML_ALIAS_LIMIT",
       severity: "error",
-      message: "The document expands too many YAML aliases.",
+      message: `The document expands more than ${MAX_ALIAS_COUNT} YAML aliases.`,
       hint: "A cluster file needs few (if any) anchors and aliases; write the values out.",
       ...locatePath(source, []),
     });
     return undefined;
   }
+  coerceInterpolated(value, interpolation.plain, ClusterSchema);
   const within = (paths: PathSegment[][], path: readonly PathSegment[]) =>
     paths.some((p) => p.length <= path.length && p.every((s, i) => s === path[i]));
   const isUnresolved = (path: readonly PathSegment[]) => within(interpolation.unresolved, path);
@@ -104,17 +114,16 @@ function loadDocument(
   diagnostics.push(...schemaDiagnostics);
   if (schemaDiagnostics.length > 0) return undefined;
   const cluster = value as ClusterFile;
-  const context = {
-    source,
-    cluster,
-    isUnresolved,
-    isLiteral: (path: readonly PathSegment[]) => !within(interpolation.interpolated, path),
-  };
-  const ruleDiagnostics = runRules(context);
+  const isLiteral = (path: readonly PathSegment[]) => !within(interpolation.interpolated, path);
+  for (const [key, entry] of Object.entries(cluster.env ?? {}))
+    if (looksSecret(key) && typeof entry === "string" && isLiteral(["env", key]))
+      secrets.check(entry, key, ["env", key]);
+  const ruleDiagnostics = runRules({ source, cluster, isUnresolved, isLiteral });
   const report = (path: readonly PathSegment[], d: Omit<Diagnostic, "location" | "frame">) => {
     if (!isUnresolved(path)) ruleDiagnostics.push({ ...d, ...locatePath(source, path) });
   };
   const docker = resolveCredentials({ cluster, isUnresolved, report }, env);
+  if (docker) checkPassword(secrets, docker, interpolation, env);
   checkImageReference({ cluster, isUnresolved, report }, docker);
   diagnostics.push(...ruleDiagnostics);
   if (ruleDiagnostics.some((d) => d.severity === "error")) return undefined;
@@ -124,8 +133,46 @@ function loadDocument(
     file: source.file,
     document: source.index,
     location: locatePath(source, ["name"]).location,
-    variables: [...interpolation.used],
+    variables: [...interpolation.used.keys()],
   };
+}
+
+/** The registry password is a secret wherever it came from; warn once if it is too short to mask. */
+function checkPassword(
+  secrets: SecretCheck,
+  docker: DockerCredentials,
+  interpolation: DocumentInterpolation,
+  env: Environment,
+): void {
+  if (docker.source === "environment") {
+    secrets.check(docker.password, DOCKER_ENV.password, ["image_id"]);
+    return;
+  }
+  const viaSecretVariable = [...interpolation.used.keys()].some(
+    (name) => looksSecret(name) && env.get(name)?.value === docker.password,
+  );
+  if (!viaSecretVariable) secrets.check(docker.password, "docker.password", ["docker", "password"]);
+}
+
+/** Registers secret values with the redactor; one too short to mask gets a warning, by name. */
+class SecretCheck {
+  readonly #warned = new Set<string>();
+  constructor(
+    readonly source: SourceDocument,
+    readonly diagnostics: Diagnostic[],
+  ) {}
+
+  check(value: string | undefined, name: string, path: readonly PathSegment[]): void {
+    if (value === undefined || value === "" || registerSecret(value) || this.#warned.has(name)) return;
+    this.#warned.add(name);
+    this.diagnostics.push({
+      code: "RHX_SECRET_TOO_SHORT",
+      severity: "warning",
+      message: `${name} is shorter than ${MIN_MASKED_LENGTH} characters, too short for rhx to mask in its output.`,
+      hint: "Use a longer secret: rhx hides secrets by value, and masking a value this short would mangle everything it prints.",
+      ...locatePath(this.source, path),
+    });
+  }
 }
 
 function sameLocation(source: SourceDocument, path: PathSegment[], diagnostic: Diagnostic): boolean {
@@ -133,15 +180,32 @@ function sameLocation(source: SourceDocument, path: PathSegment[], diagnostic: D
   return diagnostic.location?.line === at.line && diagnostic.location.column === at.column;
 }
 
-function registerEnvironmentSecrets(env: Environment): void {
-  for (const [name, variable] of env) if (looksSecret(name)) registerSecret(variable.value, name);
+/** A missing --env-file is found once per config file; say it once. */
+function unique(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = JSON.stringify([d.code, d.severity, d.message, d.location]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
-function byPosition(a: Diagnostic, b: Diagnostic): number {
-  const fa = a.location?.file ?? "";
-  const fb = b.location?.file ?? "";
-  if (fa !== fb) return 0;
-  return (
-    (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0)
-  );
+/** Files in the order they were given; within a file, by line and column. Stable otherwise. */
+function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  const fileOrder = new Map<string, number>();
+  for (const d of diagnostics) {
+    const file = d.location?.file ?? "";
+    if (!fileOrder.has(file)) fileOrder.set(file, fileOrder.size);
+  }
+  return diagnostics
+    .map((d, index) => ({ d, index }))
+    .sort(
+      (a, b) =>
+        (fileOrder.get(a.d.location?.file ?? "") ?? 0) - (fileOrder.get(b.d.location?.file ?? "") ?? 0) ||
+        (a.d.location?.line ?? 0) - (b.d.location?.line ?? 0) ||
+        (a.d.location?.column ?? 0) - (b.d.location?.column ?? 0) ||
+        a.index - b.index,
+    )
+    .map(({ d }) => d);
 }

@@ -1,4 +1,5 @@
-import { open, stat } from "node:fs/promises";
+import { access, open, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostic.ts";
 
 /** Config files are small; anything beyond this is a mistake (or an attack), not a cluster. */
@@ -6,15 +7,28 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export type ReadResult = { ok: true; file: string; text: string } | { ok: false; diagnostic: Diagnostic };
 
-/** Reads a config file, turning every way it can fail into a diagnostic a person can act on. */
-export async function readConfigFile(file: string): Promise<ReadResult> {
+/**
+ * Reads a config file, turning every way it can fail into a diagnostic a person can act on. `file`
+ * is shown as given; it is read relative to `cwd`. Only regular files are opened: a FIFO or a device
+ * would block or never end.
+ */
+export async function readConfigFile(file: string, cwd = process.cwd()): Promise<ReadResult> {
+  const path = resolve(cwd, file);
   const fail = (code: string, message: string, hint?: string): ReadResult => ({
     ok: false,
     diagnostic: { code, severity: "error", message, hint, location: { file, line: 1, column: 1 } },
   });
+  const unreadable = (code: string | undefined) =>
+    code === "EACCES" || code === "EPERM"
+      ? fail(
+          "RHX_CONFIG_UNREADABLE",
+          `${file} cannot be read: permission denied.`,
+          "Check the file's permissions (`ls -l`); rhx only needs to read it.",
+        )
+      : fail("RHX_CONFIG_UNREADABLE", `${file} cannot be read (${code ?? "unknown error"}).`);
   let info: Awaited<ReturnType<typeof stat>>;
   try {
-    info = await stat(file);
+    info = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR")
@@ -23,26 +37,46 @@ export async function readConfigFile(file: string): Promise<ReadResult> {
         `${file} does not exist.`,
         "Pass the path of a cluster file, or run `rhx init` to write one.",
       );
-    if (code === "EACCES") return fail("RHX_CONFIG_UNREADABLE", `${file} cannot be read: permission denied.`);
-    return fail("RHX_CONFIG_UNREADABLE", `${file} cannot be read (${code ?? "unknown error"}).`);
+    return unreadable(code);
   }
-  if (info.isDirectory())
+  if (info.isDirectory()) {
+    const inside = join(file, "cluster.yaml");
+    const exists = await access(join(path, "cluster.yaml")).then(
+      () => true,
+      () => false,
+    );
     return fail(
       "RHX_CONFIG_IS_DIRECTORY",
       `${file} is a directory, not a cluster file.`,
-      `Did you mean ${file}/cluster.yaml?`,
+      exists ? `Did you mean ${inside}?` : "Pass the path of a cluster file (a .yaml file).",
     );
-  if (!info.isFile()) return fail("RHX_CONFIG_UNREADABLE", `${file} is not a regular file.`);
-  if (info.size > MAX_CONFIG_BYTES)
+  }
+  if (!info.isFile())
     return fail(
+      "RHX_CONFIG_UNREADABLE",
+      `${file} is not a regular file (it is a pipe, socket or device).`,
+      "Pass the path of a cluster file (a .yaml file).",
+    );
+  const tooLarge = (size: number) =>
+    fail(
       "RHX_CONFIG_TOO_LARGE",
-      `${file} is ${Math.round(info.size / 1024)} KiB; a cluster file is at most ${MAX_CONFIG_BYTES / 1024} KiB.`,
+      `${file} is ${Math.round(size / 1024)} KiB; a cluster file is at most ${MAX_CONFIG_BYTES / 1024} KiB.`,
       "Is this the right file?",
     );
+  if (info.size > MAX_CONFIG_BYTES) return tooLarge(info.size);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(file, "r");
-    const buffer = await handle.readFile();
+    handle = await open(path, "r");
+    // Never more than the limit, even if the file grows after the stat above.
+    const room = Buffer.allocUnsafe(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(room, length, room.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === room.length) return tooLarge(length);
+    }
+    const buffer = room.subarray(0, length);
     if (buffer.includes(0))
       return fail(
         "RHX_CONFIG_BINARY",
@@ -54,9 +88,7 @@ export async function readConfigFile(file: string): Promise<ReadResult> {
   } catch (error) {
     if (error instanceof TypeError)
       return fail("RHX_CONFIG_ENCODING", `${file} is not valid UTF-8.`, "Save the file as UTF-8.");
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EACCES") return fail("RHX_CONFIG_UNREADABLE", `${file} cannot be read: permission denied.`);
-    return fail("RHX_CONFIG_UNREADABLE", `${file} cannot be read (${code ?? "unknown error"}).`);
+    return unreadable((error as NodeJS.ErrnoException).code);
   } finally {
     await handle?.close();
   }

@@ -74,6 +74,13 @@ const Docker = Type.Object(
     additionalProperties: false,
     description:
       "Private registry credentials; all three or none. When absent, SKYPILOT_DOCKER_USERNAME/PASSWORD/SERVER are taken from the environment (as Runhouse and SkyPilot do).",
+    examples: [
+      {
+        username: "${SKYPILOT_DOCKER_USERNAME}",
+        password: "${SKYPILOT_DOCKER_PASSWORD}",
+        server: "${SKYPILOT_DOCKER_SERVER}",
+      },
+    ],
   },
 );
 
@@ -90,7 +97,11 @@ const Runhouse = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false, description: "The Runhouse installed and started in the container." },
+  {
+    additionalProperties: false,
+    description: "The Runhouse installed and started in the container.",
+    examples: [{ version: "0.0.36" }, { install: false }],
+  },
 );
 
 const Server = Type.Object(
@@ -133,7 +144,11 @@ const Server = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false, description: "The Runhouse server started in the container." },
+  {
+    additionalProperties: false,
+    description: "The Runhouse server started in the container.",
+    examples: [{ port: 32300, den_auth: false }],
+  },
 );
 
 const Sky = Type.Object(
@@ -154,6 +169,7 @@ const Sky = Type.Object(
   {
     additionalProperties: false,
     description: "Passthrough to SkyPilot for what rhx does not model. Ignored by `provider: local`.",
+    examples: [{ resources: { disk_tier: "high" }, launch: { retry_until_up: true } }],
   },
 );
 
@@ -236,6 +252,7 @@ export const ClusterSchema = Type.Object(
         {
           description: "Environment variables set in the container for setup commands and the server.",
           examples: [{ HF_HOME: "/data/hf" }],
+          additionalProperties: false,
         },
       ),
     ),

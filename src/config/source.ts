@@ -59,12 +59,18 @@ export function codeFrame(text: string, line: number, column: number, length = 1
   return lines.join("\n");
 }
 
+/** Frames show at most this much of a line: a 1 MB one-line file must not become a 1 MB message. */
+const MAX_FRAME_WIDTH = 200;
+
 function printable(line: string): string {
-  // Tabs and control characters would misalign the caret; a frame must never carry raw junk.
-  return line
-    .replace(/\t/g, " ")
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?")
-    .slice(0, 200);
+  // Tabs and control characters would misalign the caret (or drive the terminal); a frame must
+  // never carry raw junk. A tab becomes one space so columns still line up.
+  let out = "";
+  for (const ch of line.slice(0, MAX_FRAME_WIDTH)) {
+    const code = ch.charCodeAt(0);
+    out += ch === "\t" ? " " : code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) ? "?" : ch;
+  }
+  return out;
 }
 
 function lineAt(text: string, line: number): string {

@@ -1,7 +1,6 @@
 import { hasErrors } from "../../config/diagnostic.ts";
 import { loadClusters } from "../../config/load.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
-import { shortSecrets } from "../../secrets/redactor.ts";
 import { type CommandContext, type CommandResult, filesOrDefault } from "../context.ts";
 
 /** `rhx validate [FILE...]`: lint without needing secrets, like `terraform validate`. */
@@ -10,40 +9,47 @@ export async function run(
   args: unknown[],
   options: Record<string, unknown>,
 ): Promise<CommandResult> {
-  const files = filesOrDefault((args[0] as string[] | undefined) ?? []);
+  const { files, strictEnv } = readArguments(args, options);
   const result = await loadClusters({
     files,
     envFiles: ctx.globals.envFiles,
     processEnv: ctx.env,
-    unsetVariables: options.strictEnv === true ? "error" : "warning",
+    unsetVariables: strictEnv ? "error" : "warning",
     cwd: ctx.cwd,
   });
   const { output } = ctx;
   output.diagnostics(result.diagnostics);
-  for (const name of shortSecrets())
-    output.warn(`${name} is shorter than 5 characters, too short to mask in output; use a longer secret.`);
   const valid = !hasErrors(result.diagnostics);
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = result.diagnostics.length - errors;
-  output.event("summary", {
-    command: "validate",
-    ok: valid,
-    files,
-    clusters: result.clusters.map((c) => c.spec.name),
-    errors,
-    warnings,
-  });
+  const names = result.clusters.map((c) => c.spec.name);
+  output.event("summary", { command: "validate", ok: valid, files, clusters: names, errors, warnings });
   if (!output.json) {
-    if (valid) {
-      const names = result.clusters.map((c) => c.spec.name).join(", ");
+    const counts = `${plural(errors, "error")}${warnings ? `, ${plural(warnings, "warning")}` : ""}`;
+    if (valid)
       output.text(
-        `${output.colors.green("✓")} ${files.join(", ")} ${files.length === 1 ? "is" : "are"} valid (${names})${warnings ? `, ${warnings} warning(s)` : ""}.`,
+        `${output.colors.green("✓")} ${files.join(", ")} ${files.length === 1 ? "is" : "are"} valid (${names.join(", ")})${warnings ? `, ${plural(warnings, "warning")}` : ""}.`,
       );
-    } else {
-      output.text(
-        `${output.colors.red("✗")} ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ""}.`,
-      );
-    }
+    else output.text(`${output.colors.red("✗")} ${counts}.`);
   }
   return valid ? ExitCode.Ok : ExitCode.ConfigInvalid;
+}
+
+/**
+ * cac 7 hands a kebab-case boolean flag the next argument as its value (`--strict-env a.yaml` gives
+ * `strictEnv: "a.yaml"`), and puts files after `--` in `options["--"]`; both are still files.
+ */
+function readArguments(
+  args: unknown[],
+  options: Record<string, unknown>,
+): { files: string[]; strictEnv: boolean } {
+  const given = Array.isArray(args[0]) ? args[0].map(String) : [];
+  const swallowed = typeof options.strictEnv === "string" ? [options.strictEnv] : [];
+  const afterDashes = Array.isArray(options["--"]) ? options["--"].map(String) : [];
+  const strictEnv = options.strictEnv !== undefined && options.strictEnv !== false;
+  return { files: filesOrDefault([...swallowed, ...given, ...afterDashes]), strictEnv };
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }

@@ -1,0 +1,147 @@
+/**
+ * Two ways to run rhx in tests (wrangler's run-wrangler, np's verify-cli):
+ * - `runCli` calls `main(argv, env)` in this process and captures what it writes, fast enough for
+ *   hundreds of cases;
+ * - `runBuiltCli` spawns the built `dist/cli/bin.js` with execa (`reject: false`), for the few
+ *   end-to-end checks that must see a real process: exit code, streams, startup.
+ * Both start from an environment the test controls: nothing leaks in from the machine running them.
+ */
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { main } from "../../src/cli/main.ts";
+import { resetSecrets } from "../../src/secrets/redactor.ts";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const BUILT_BIN = join(ROOT, "dist/cli/bin.js");
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Working directory of the run (default: the repository root). */
+  cwd?: string;
+  /** The whole environment rhx sees; `NO_COLOR` is added so output is plain text. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Runs `rhx ...argv` in-process. Secrets registered by earlier runs are forgotten first. */
+export async function runCli(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  resetSecrets();
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const capture =
+    (into: string[]) =>
+    (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+      into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+      const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+      callback?.();
+      return true;
+    };
+  const originalOut = process.stdout.write;
+  const originalErr = process.stderr.write;
+  const originalCwd = process.cwd();
+  process.stdout.write = capture(stdout) as typeof process.stdout.write;
+  process.stderr.write = capture(stderr) as typeof process.stderr.write;
+  try {
+    if (options.cwd) process.chdir(options.cwd);
+    else process.chdir(ROOT);
+    const exitCode = await main([...argv], { NO_COLOR: "1", ...options.env });
+    return { exitCode, stdout: stdout.join(""), stderr: stderr.join("") };
+  } finally {
+    process.stdout.write = originalOut;
+    process.stderr.write = originalErr;
+    process.chdir(originalCwd);
+  }
+}
+
+/** Spawns the built CLI (`node dist/cli/bin.js`); call `ensureBuilt()` once before. */
+export async function runBuiltCli(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  const result = await execa(process.execPath, [BUILT_BIN, ...argv], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH, NO_COLOR: "1", ...options.env },
+    extendEnv: false,
+    reject: false,
+    timeout: 30_000,
+    stripFinalNewline: false,
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/**
+ * Builds `dist/` when it is missing or older than `src/` (a plain `vitest run` does not build).
+ * Test files run in parallel, so the build is guarded by a lock directory.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const lock = join(ROOT, ".rhx-test", "build.lock");
+  await mkdir(dirname(lock), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      // A lock older than two minutes belongs to a run that died.
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > 120_000) await rm(lock, { recursive: true, force: true });
+      if (waited > 180_000) throw new Error("timed out waiting for another test to build dist/");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    const built = await stat(BUILT_BIN).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    if (built >= (await newestMtime(join(ROOT, "src")))) return;
+    // Type errors elsewhere in the tree do not stop tsc from emitting; the spawned runs tell.
+    await execa(
+      process.execPath,
+      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+      {
+        cwd: ROOT,
+        reject: false,
+      },
+    );
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, await newestMtime(path));
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, (await stat(path)).mtimeMs);
+  }
+  return newest;
+}
+
+/** A stack frame line, as Node prints them: what must never reach a user. */
+export const STACK_LINE = /^\s+at\s/m;
+
+/**
+ * Stable text for snapshots: temp dirs and the repository root become placeholders, timestamps in
+ * `--json` events become `<time>`.
+ */
+export function normalize(text: string, ...dirs: string[]): string {
+  let out = text;
+  for (const dir of [...dirs, ROOT].filter(Boolean))
+    out = out.split(dir).join(dir === ROOT ? "<root>" : "<tmp>");
+  return out.replace(/"time":"[^"]+"/g, '"time":"<time>"');
+}
+
+/** The `--json` events of a run, parsed. */
+export function events(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
