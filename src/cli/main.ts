@@ -76,7 +76,11 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     .option("--watch", "Apply again whenever a watched file changes")
     .option("--allow-replace", "In watch mode, apply replaces without asking")
     .option("--concurrency <n>", "Clusters applied at once", { default: 4 })
-    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (30s, 2m)");
+    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (30s, 2m)")
+    .option(
+      "--step-timeout <duration>",
+      "Longest one step (launch, a setup command, server start) may run (default 30m)",
+    );
   define("status", "status [...targets]", "Recorded state and live status (FILE or NAME)");
   define("down", "down [...targets]", "Tear down clusters rhx created (FILE or NAME)")
     .option("-y, --yes", "Do not ask")

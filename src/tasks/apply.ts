@@ -42,6 +42,8 @@ export interface ApplyOptions {
   lockTimeoutMs: number;
   /** A live renderer on a terminal; otherwise the reporter prints one line per event. */
   liveRenderer: boolean;
+  /** Longest any one step may run before its children are killed (bounded time everywhere). */
+  stepTimeoutMs?: number | undefined;
   /** Watch mode: replaces that are not approved are skipped (reported), never asked about here. */
   skipUnapprovedReplace?: boolean;
   /** `rhx plan --out FILE`: save the plans with fingerprints of what they were made from. */
@@ -164,6 +166,7 @@ export async function runApply(options: ApplyOptions): Promise<ApplyResult> {
             signal: options.signal,
             concurrency: options.concurrency,
             renderer: options.liveRenderer && !output.json ? "default" : "silent",
+            stepTimeoutMs: () => options.stepTimeoutMs,
           });
     await Promise.all(runs.map((r) => r.log.close()));
     reportOutcomes(output, planned, outcomes, runs, options.signal.aborted);

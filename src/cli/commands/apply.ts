@@ -13,6 +13,7 @@ export interface ApplyFlags {
   concurrency: number;
   lockTimeoutMs: number;
   watch: boolean;
+  stepTimeoutMs: number;
 }
 
 export function readApplyFlags(options: Record<string, unknown>): ApplyFlags {
@@ -27,8 +28,15 @@ export function readApplyFlags(options: Record<string, unknown>): ApplyFlags {
     concurrency,
     lockTimeoutMs: parseDuration(options.lockTimeout, "--lock-timeout"),
     watch: options.watch === true,
+    stepTimeoutMs:
+      options.stepTimeout === undefined
+        ? DEFAULT_STEP_TIMEOUT_MS
+        : parseDuration(options.stepTimeout, "--step-timeout"),
   };
 }
+
+/** A setup command that never ends must not hold a lock (and a machine) forever. */
+export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
 
 /** `30`, `30s`, `2m`, `500ms` → milliseconds. */
 export function parseDuration(value: unknown, flag: string): number {
@@ -54,6 +62,7 @@ export function applyOptions(
     interactive: ctx.interactive && !ctx.globals.json,
     concurrency: flags.concurrency,
     lockTimeoutMs: flags.lockTimeoutMs,
+    stepTimeoutMs: flags.stepTimeoutMs,
     // -v streams every output line, which a redrawing renderer would swallow.
     liveRenderer: ctx.interactive && !ctx.globals.json && !ctx.globals.verbose,
     driverFor: (cluster) => driverFor(driverKind(cluster.spec.provider), { env: ctx.env }),
