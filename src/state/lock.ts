@@ -63,9 +63,8 @@ export async function acquireLock(stateDir: string, name: string, options: LockO
       continue;
     }
     if (holder === undefined || isStale(holder)) {
-      // Remove only what we read: a racing process may have replaced it; O_EXCL decides the winner.
-      if (holder) options.onStale?.(holder);
-      await rm(path, { force: true });
+      const removed = await removeAbandoned(path);
+      if (removed) options.onStale?.(removed);
       continue;
     }
     if (Date.now() >= deadline || options.signal?.aborted) throw lockedError(name, holder, path);
@@ -75,6 +74,39 @@ export async function acquireLock(stateDir: string, name: string, options: LockO
 
 /** A lock file with no owner line younger than this is being written, not abandoned. */
 const HALF_WRITTEN_GRACE_MS = 2000;
+/** A takeover guard older than this was left by a process that died while taking over. */
+const TAKEOVER_GRACE_MS = 10_000;
+
+/**
+ * Removes an abandoned lock file (a dead owner on this host, or no owner line long after it was
+ * created) and returns its owner, if there was one. Two processes that both judged the same lock stale
+ * must not both remove "it": the second would remove the fresh lock the first just made, and both
+ * would go on. So removal happens under a guard file created with O_EXCL: under it nobody else
+ * removes the lock, and nobody creates one while it exists, so what is read is what is removed.
+ */
+async function removeAbandoned(path: string): Promise<LockOwner | undefined> {
+  const guard = `${path}.takeover`;
+  try {
+    await (await open(guard, "wx", 0o600)).close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if ((await ageMs(guard)) > TAKEOVER_GRACE_MS) await rm(guard, { force: true });
+    else await sleep(20);
+    return undefined;
+  }
+  try {
+    const current = await readOwner(path);
+    const age = await ageMs(path);
+    if (age === Number.POSITIVE_INFINITY) return undefined; // already gone: O_EXCL decides who is next
+    if (current === undefined ? age >= HALF_WRITTEN_GRACE_MS : isStale(current)) {
+      await rm(path, { force: true });
+      return current;
+    }
+    return undefined;
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
 
 async function ageMs(path: string): Promise<number> {
   try {
