@@ -1,3 +1,4 @@
+import { appendFileSync } from "node:fs";
 import { createColors } from "picocolors";
 import type { Diagnostic } from "../config/diagnostic.ts";
 import { redact, redactValue } from "../secrets/redactor.ts";
@@ -61,7 +62,10 @@ export class Output {
       ...(cluster === undefined ? {} : { cluster }),
       ...rest,
     };
-    this.#stdout.write(`${JSON.stringify(redactValue(event))}\n`);
+    const line = `${JSON.stringify(redactValue(event))}\n`;
+    this.#stdout.write(line);
+    // The test suite collects every event it causes and validates them against the published schema.
+    if (process.env.RHX_EVENTS_TAP) appendFileSync(process.env.RHX_EVENTS_TAP, line);
   }
 
   /** Raw data on stdout for commands whose product is data (`rhx schema`), never under `--json`. */
