@@ -47,6 +47,55 @@ const PlanChange = Type.Object(
   { additionalProperties: false },
 );
 
+/** `rhx apply --watch` (src/watch): one `apply-started`/`apply-finished` pair per change it acts on. */
+function watchEvents(): TObject[] {
+  const names = Type.Array(S());
+  const count = Type.Integer({ minimum: 0 });
+  return [
+    event("watch-started", { files: names, debounceMs: count, maxWaitMs: count }, "Watching began."),
+    event("change-detected", { paths: names, events: count }, "A debounced burst of file changes."),
+    event("config-invalid", { errors: count, lastGood: Type.Boolean() }, "A change left the config invalid."),
+    event(
+      "apply-started",
+      {
+        cycle: count,
+        trigger: Type.Union([Type.Literal("start"), Type.Literal("change")]),
+        paths: names,
+        clusters: names,
+      },
+      "Watch mode plans (and applies) the config after a change.",
+    ),
+    event(
+      "apply-finished",
+      {
+        cycle: count,
+        result: Type.Union(
+          ["applied", "unchanged", "skipped", "failed", "cancelled", "interrupted"].map((r) =>
+            Type.Literal(r),
+          ),
+        ),
+        exitCode: count,
+        durationMs: count,
+        applied: names,
+        skipped: Type.Array(
+          Type.Object({ cluster: S(), action: S(), reason: S() }, { additionalProperties: false }),
+        ),
+        failure: opt(S()),
+      },
+      "How one watch-mode apply ended.",
+    ),
+    event("confirmation-pending", { action: S() }, "Watch mode waits for a y on the terminal."),
+    event(
+      "watch-stopped",
+      {
+        reason: S(),
+        running: Type.Array(Type.Object({ cluster: S(), teardown: S() }, { additionalProperties: false })),
+      },
+      "Watching ended; the clusters listed are still up.",
+    ),
+  ];
+}
+
 export const EVENT_SCHEMAS: TObject[] = [
   event(
     "diagnostic",
@@ -97,7 +146,12 @@ export const EVENT_SCHEMAS: TObject[] = [
     "A step failed; `log` is the run log with the full output.",
   ),
   event("step-skipped", { step: S(), reason: S() }, "A step did not run."),
-  event("replace-skipped", {}, "Watch mode: a replace was planned but not approved, so it did not run."),
+  event(
+    "replace-skipped",
+    { action: opt(S()), reason: opt(S()) },
+    "Watch mode: a replace (or create) was planned but not approved, so it did not run.",
+  ),
+  ...watchEvents(),
   event("still-running", { teardown: S() }, "After an interrupt: the cluster is still up; `teardown` removes it."),
   event(
     "status",
