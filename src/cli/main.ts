@@ -103,7 +103,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   });
   let output: Output = earlyOutput;
   try {
-    const parsed = cli.parse(["node", "rhx", ...argv], { run: false });
+    const parsed = cli.parse(["node", "rhx", ...camelBooleanFlags(cli, argv)], { run: false });
     if (parsed.options.help || parsed.options.version) return ExitCode.Ok;
     if (!cli.matchedCommand) {
       if (parsed.args.length > 0)
@@ -143,6 +143,26 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   }
 }
 
+/**
+ * cac tells mri its boolean flags by their camelCase names, so mri reads a kebab-case boolean flag
+ * (`--detailed-exitcode`) as taking a value and swallows the next argument (a FILE). Writing those
+ * flags in camelCase before parsing makes mri see them as the booleans they are.
+ */
+function camelBooleanFlags(cli: ReturnType<typeof cac>, argv: readonly string[]): string[] {
+  const booleans = new Map<string, string>();
+  for (const command of [cli.globalCommand, ...cli.commands]) {
+    for (const option of command.options) {
+      if (!option.isBoolean || option.negated) continue;
+      for (const raw of option.rawName.split(",")) {
+        const flag = raw.trim().split(" ")[0] ?? "";
+        if (/^--[a-z]+(-[a-z]+)+$/.test(flag)) booleans.set(flag, `--${option.names[0]}`);
+      }
+    }
+  }
+  const end = argv.indexOf("--");
+  return argv.map((arg, i) => (end !== -1 && i > end ? arg : (booleans.get(arg) ?? arg)));
+}
+
 function readGlobals(options: Record<string, unknown>, env: NodeJS.ProcessEnv): GlobalOptions {
   const envFile = options.envFile;
   const envFiles = envFile === undefined ? [] : (Array.isArray(envFile) ? envFile : [envFile]).map(String);
@@ -177,7 +197,11 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
   }
   const name = (error as { name?: string } | null)?.name;
   if (name === "CACError") {
-    const message = (error as Error).message;
+    // cac names options in camelCase; the user typed kebab-case.
+    const message = (error as Error).message.replace(
+      /`--([a-zA-Z]+)`/g,
+      (_, name: string) => `\`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\``,
+    );
     output.event("error", { code: "RHX_USAGE", message });
     if (!output.json)
       output.text(`${output.colors.red("error")} ${message}\n  Run \`rhx --help\` for usage.`);
