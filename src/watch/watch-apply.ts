@@ -1,12 +1,11 @@
 import type { ApplyFlags } from "../cli/commands/apply.ts";
 import type { CommandContext, CommandResult } from "../cli/context.ts";
-import { UsageError } from "../errors/rhx-error.ts";
+import { WatchSession } from "./session.ts";
 
-/** Placeholder until watch mode lands (issue 6): refuses clearly instead of pretending. */
-export async function watchApply(
-  _ctx: CommandContext,
-  _files: string[],
-  _flags: ApplyFlags,
-): Promise<CommandResult> {
-  throw new UsageError("`rhx apply --watch` is not available in this build yet.");
+/**
+ * `rhx apply --watch [FILE...]` (DESIGN.md §6): apply once, then again on every change to the files,
+ * their `.env` and `--env-file`s, until Ctrl-C. Clusters stay up when it stops.
+ */
+export function watchApply(ctx: CommandContext, files: string[], flags: ApplyFlags): Promise<CommandResult> {
+  return new WatchSession(ctx, files, flags).run();
 }

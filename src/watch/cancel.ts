@@ -1,0 +1,58 @@
+import type { EventFields } from "../ui/events.ts";
+import { interruptible } from "./decide.ts";
+
+/**
+ * Cancels one apply for a newer change, but only at a safe point (DESIGN.md §6). Before the pipeline
+ * runs a step (loading, planning, waiting for a yes) nothing has started, so it stops at once. Once
+ * steps run, it waits until every running step may be stopped: a setup command or a server start is
+ * interrupted (the driver kills it inside the container), a launch or a teardown finishes first.
+ */
+export class SafeCancel {
+  readonly #controller = new AbortController();
+  readonly #running = new Map<string, string>();
+  #requested: boolean = false;
+  #inPipeline: boolean = false;
+
+  /** Aborted when the apply should stop; pass it (with Ctrl-C's) to everything the apply runs. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get requested(): boolean {
+    return this.#requested;
+  }
+
+  /** The pipeline takes over: from now on, stop only between steps or during an interruptible one. */
+  enterPipeline(): void {
+    this.#inPipeline = true;
+  }
+
+  request(): void {
+    this.#requested = true;
+    if (!this.#inPipeline) this.#abort();
+    else if (this.#running.size > 0 && this.#allInterruptible()) this.#abort();
+  }
+
+  /** Fed with the pipeline's events (see observe.ts). */
+  onEvent(type: string, fields: EventFields): void {
+    const cluster = fields.cluster ?? "";
+    const step = typeof fields.step === "string" ? fields.step : "";
+    if (type === "step-started") {
+      // The step has not run yet: stopping now is as safe as it gets, unless another cluster's
+      // launch is under way (an abort reaches every cluster of the apply).
+      if (this.#requested && this.#allInterruptible()) this.#abort();
+      this.#running.set(cluster, step);
+    } else if (type === "step-finished" || type === "step-failed") {
+      this.#running.delete(cluster);
+      if (this.#requested && this.#allInterruptible()) this.#abort();
+    }
+  }
+
+  #allInterruptible(): boolean {
+    return [...this.#running.values()].every(interruptible);
+  }
+
+  #abort(): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(new Error("a newer change arrived"));
+  }
+}

@@ -1,0 +1,243 @@
+import { type ApplyFlags, applyOptions } from "../cli/commands/apply.ts";
+import { type CommandContext, filesOrDefault } from "../cli/context.ts";
+import type { LoadedCluster } from "../config/cluster.ts";
+import { hasErrors } from "../config/diagnostic.ts";
+import { loadClusters } from "../config/load.ts";
+import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
+import type { EventFields } from "../ui/events.ts";
+import type { Output } from "../ui/output.ts";
+import { SafeCancel } from "./cancel.ts";
+import { type CycleResult, runCycle } from "./cycle.ts";
+import { type Burst, createDebouncer, type Debouncer } from "./debounce.ts";
+import type { Phase } from "./decide.ts";
+import { type FileWatcher, watchFiles } from "./files.ts";
+import { observeOutput } from "./observe.ts";
+import { displayPath, MAX_WAIT_MS, QUIET_MS } from "./options.ts";
+import { askYesNo } from "./prompt.ts";
+import { formatStatus, type LastResult, StatusLine } from "./status.ts";
+import { reportStillRunning } from "./stop.ts";
+
+/**
+ * The one stateful piece of watch mode (STYLE.md: `watch/session.ts` holds state across runs).
+ * It owns the watcher, the debouncer, the last good config and the apply in flight, and keeps one
+ * rule above all: applies run one after another, never two at once for any cluster.
+ */
+export class WatchSession {
+  readonly #ctx: CommandContext;
+  readonly #files: string[];
+  readonly #flags: ApplyFlags;
+  readonly #output: Output;
+  readonly #status: StatusLine | undefined;
+  readonly #debouncer: Debouncer;
+  #watcher: FileWatcher | undefined;
+  #lastGood: LoadedCluster[] | undefined;
+  #last: LastResult | undefined;
+  #pending: string[] = [];
+  #phase: Phase = "start";
+  #dirty: string[] | undefined;
+  #cycle = 0;
+  #cancel: SafeCancel | undefined;
+  #loop: Promise<void> | undefined;
+  /** Clusters the pipeline already reported as still running after Ctrl-C (not to repeat them). */
+  readonly #reported = new Set<string>();
+  /** Clusters whose "still running" line is noise: their apply was cancelled for a newer change. */
+  readonly #quiet = new Set<string>();
+
+  constructor(ctx: CommandContext, files: readonly string[], flags: ApplyFlags) {
+    this.#ctx = ctx;
+    this.#files = filesOrDefault(files);
+    this.#flags = flags;
+    this.#output = observeOutput(
+      ctx.output,
+      (type, fields) => this.#onEvent(type, fields),
+      (line) => this.#onText(line),
+    );
+    const human = !ctx.output.json;
+    this.#status = human ? new StatusLine(process.stderr, ctx.interactive) : undefined;
+    this.#debouncer = createDebouncer((burst) => this.#onBurst(burst));
+  }
+
+  /** Applies once, then on every change, until Ctrl-C. Resolves with the exit code (130). */
+  async run(): Promise<ExitCodeValue> {
+    const { signal } = this.#ctx;
+    const first = await this.#load();
+    this.#watcher = await watchFiles(first.inputs, {
+      onChange: (path) => this.#debouncer.push(path),
+      onError: (error) => this.#print(() => this.#output.warn(`file watcher: ${error.message}`)),
+    });
+    const files = this.#watcher.files.map((f) => displayPath(f, this.#ctx.cwd));
+    this.#output.event("watch-started", { files, debounceMs: QUIET_MS, maxWaitMs: MAX_WAIT_MS });
+    if (!this.#output.json)
+      this.#output.text(this.#output.colors.dim(`Watching ${files.join(", ")}. Ctrl-C to stop.`));
+    this.#dirty = [];
+    this.#kick(first.clusters, first.errors);
+
+    if (!signal.aborted)
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    this.#debouncer.cancel();
+    await this.#watcher.close();
+    await this.#loop;
+    this.#status?.clear();
+    const running = await reportStillRunning(
+      this.#output,
+      this.#base(),
+      this.#lastGood ?? [],
+      this.#reported,
+    );
+    this.#output.event("watch-stopped", { reason: "interrupted", running });
+    if (!this.#output.json) this.#output.text("Stopped watching. Clusters stay up.");
+    return ExitCode.Interrupted;
+  }
+
+  #onBurst(burst: Burst): void {
+    if (this.#ctx.signal.aborted) return;
+    const paths = burst.paths.map((p) => displayPath(p, this.#ctx.cwd));
+    this.#print(() => {
+      this.#output.event("change-detected", { paths, events: burst.events });
+      if (!this.#output.json) this.#output.text(`\nchanged: ${paths.join(", ")}`);
+    });
+    this.#dirty = [...(this.#dirty ?? []), ...paths];
+    if (this.#cancel) {
+      // The apply in flight stops at its next safe point; the loop then plans the newest file.
+      this.#cancel.request();
+      return;
+    }
+    this.#kick();
+  }
+
+  /** Starts the loop unless it runs; it drains every change that arrives while it works. */
+  #kick(preloaded?: LoadedCluster[], errors?: number): void {
+    if (this.#loop !== undefined) return;
+    this.#loop = (async () => {
+      let loaded = preloaded === undefined ? undefined : { clusters: preloaded, errors: errors ?? 0 };
+      while (this.#dirty !== undefined && !this.#ctx.signal.aborted) {
+        const paths = this.#dirty;
+        this.#dirty = undefined;
+        await this.#runOnce(paths, loaded);
+        loaded = undefined;
+      }
+      this.#loop = undefined;
+      if (!this.#ctx.signal.aborted) this.#showStatus();
+    })();
+  }
+
+  async #runOnce(paths: string[], preloaded?: { clusters: LoadedCluster[]; errors: number }): Promise<void> {
+    this.#status?.clear();
+    // Created before the reload: a save that lands while the file is read makes this cycle stop
+    // before it acts, and the loop reads the file again.
+    const cancel = new SafeCancel();
+    this.#cancel = cancel;
+    const loaded = preloaded ?? (await this.#load());
+    if (cancel.requested) {
+      this.#cancel = undefined;
+      return;
+    }
+    if (loaded.errors > 0) {
+      this.#cancel = undefined;
+      this.#last = { kind: "invalid", errors: loaded.errors, lastGood: this.#lastGood !== undefined };
+      this.#output.event("config-invalid", { errors: loaded.errors, lastGood: this.#lastGood !== undefined });
+      return;
+    }
+    this.#lastGood = loaded.clusters;
+    const cycle = ++this.#cycle;
+    const trigger = this.#phase === "start" ? "start" : "change";
+    this.#quiet.clear();
+    const started = performance.now();
+    this.#output.event("apply-started", {
+      cycle,
+      trigger,
+      paths,
+      clusters: loaded.clusters.map((c) => c.spec.name),
+    });
+    let result: CycleResult;
+    try {
+      result = await runCycle({
+        clusters: loaded.clusters,
+        phase: this.#phase,
+        allowReplace: this.#flags.allowReplace || this.#flags.yes,
+        ask: this.#ctx.interactive && !this.#output.json ? askYesNo : undefined,
+        base: this.#base(),
+        cancel,
+        interrupt: this.#ctx.signal,
+      });
+    } finally {
+      this.#cancel = undefined;
+    }
+    const ms = Math.round(performance.now() - started);
+    if (result.outcome !== "cancelled" && result.outcome !== "interrupted") this.#phase = "change";
+    this.#pending = result.skipped.map((s) => `${s.action} of ${s.cluster} (${s.reason.split(";")[0]})`);
+    this.#last = lastResult(result, ms);
+    this.#output.event("apply-finished", {
+      cycle,
+      result: result.outcome,
+      exitCode: result.exitCode,
+      durationMs: ms,
+      applied: result.ran,
+      skipped: result.skipped,
+      ...(result.failure ? { failure: result.failure } : {}),
+    });
+    if (result.outcome === "cancelled" && !this.#output.json)
+      this.#output.text(this.#output.colors.yellow("Cancelled at a safe point: a newer change arrived."));
+  }
+
+  async #load(): Promise<{ clusters: LoadedCluster[]; errors: number; inputs: string[] }> {
+    const result = await loadClusters({
+      files: this.#files,
+      envFiles: this.#ctx.globals.envFiles,
+      processEnv: this.#ctx.env,
+      unsetVariables: "error",
+      cwd: this.#ctx.cwd,
+    });
+    this.#output.diagnostics(result.diagnostics);
+    this.#watcher?.update(result.inputs);
+    const errors = hasErrors(result.diagnostics)
+      ? result.diagnostics.filter((d) => d.severity === "error").length
+      : 0;
+    return { clusters: result.clusters, errors, inputs: result.inputs };
+  }
+
+  #base() {
+    return { ...applyOptions(this.#ctx, this.#flags, "apply"), output: this.#output };
+  }
+
+  #onEvent(type: string, fields: EventFields): boolean {
+    this.#cancel?.onEvent(type, fields);
+    if (type !== "still-running" || fields.cluster === undefined) return true;
+    if (this.#cancel?.signal.aborted && !this.#ctx.signal.aborted) {
+      this.#quiet.add(fields.cluster);
+      return false;
+    }
+    this.#reported.add(fields.cluster);
+    return true;
+  }
+
+  #onText(line: string): boolean {
+    const cluster = /^(\S+) is still running\. /.exec(line)?.[1];
+    return cluster === undefined || !this.#quiet.has(cluster);
+  }
+
+  #showStatus(): void {
+    const files = (this.#watcher?.files ?? []).map((f) => displayPath(f, this.#ctx.cwd));
+    this.#status?.show(formatStatus({ files, last: this.#last, pending: this.#pending }));
+  }
+
+  /** Output between applies clears the status line first, so the two never share a line. */
+  #print(write: () => void): void {
+    this.#status?.clear();
+    write();
+  }
+}
+
+function lastResult(result: CycleResult, ms: number): LastResult {
+  switch (result.outcome) {
+    case "applied":
+      return { kind: "applied", ms };
+    case "failed":
+      return { kind: "failed", detail: result.failure ?? `exit ${result.exitCode}` };
+    case "cancelled":
+    case "interrupted":
+      return { kind: "cancelled" };
+    default:
+      return { kind: "unchanged" };
+  }
+}

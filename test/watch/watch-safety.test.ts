@@ -1,0 +1,139 @@
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort, requireDocker, TEST_IMAGES } from "../helpers/docker-env.ts";
+import {
+  clusterYaml,
+  containerId,
+  inContainer,
+  makeProject,
+  type Project,
+  startWatch,
+  stepsBetween,
+  type WatchRun,
+} from "./support.ts";
+
+const OTHER_IMAGE = TEST_IMAGES.runhouseEntrypoint;
+
+/** Processes inside the container that are still running `sleep 30` (a setup command). */
+const sleepers = (name: string) => inContainer(name, "ps -o pid,args | grep '[s]leep 30' || true");
+
+describe("rhx apply --watch: errors, costly changes, cancels and Ctrl-C", { timeout: 150_000 }, () => {
+  let project: Project | undefined;
+  let watch: WatchRun | undefined;
+  beforeAll(() => requireDocker([TEST_IMAGES.runhouse, OTHER_IMAGE]));
+  afterEach(async () => {
+    await watch?.stop();
+    await project?.cleanup();
+    watch = undefined;
+    project = undefined;
+  });
+
+  async function started(setup: string[], args: string[] = []) {
+    project = await makeProject(await freePort());
+    await project.write(clusterYaml(project, { setup }));
+    watch = startWatch({ cwd: project.dir, stateDir: project.stateDir, args });
+    return { project, watch };
+  }
+
+  it("an invalid save keeps the watcher alive and the last good config; the next valid save applies", async () => {
+    const { project, watch } = await started(["echo one > /tmp/mark"]);
+    expect((await watch.nextApply(0, 90_000)).result).toBe("applied");
+    const from = watch.events.length;
+    await project.write(`${clusterYaml(project, { setup: ["echo two > /tmp/mark"] })}\nnum_nodes: [oops\n`);
+    const invalid = await watch.waitFor((e) => e.type === "config-invalid", { from });
+    expect(invalid).toMatchObject({ lastGood: true });
+    const diagnostic = await watch.waitFor((e) => e.type === "diagnostic", { from });
+    expect(diagnostic).toMatchObject({ severity: "error", location: { file: "cluster.yaml" } });
+    expect((diagnostic.location as { line: number }).line).toBeGreaterThan(1);
+    expect(await inContainer(project.name, "cat /tmp/mark")).toBe("one");
+    const fixed = watch.events.length;
+    await project.write(clusterYaml(project, { setup: ["echo three > /tmp/mark"] }));
+    expect((await watch.nextApply(fixed)).result).toBe("applied");
+    expect(await inContainer(project.name, "cat /tmp/mark")).toBe("three");
+    expect(watch.child.exitCode).toBeNull();
+  });
+
+  it("an image change without --allow-replace is reported and not applied (non-TTY)", async () => {
+    const { project, watch } = await started(["echo one > /tmp/mark"]);
+    expect((await watch.nextApply(0, 90_000)).result).toBe("applied");
+    const id = await containerId(project.name);
+    const from = watch.events.length;
+    await project.write(clusterYaml(project, { setup: ["echo one > /tmp/mark"], image: OTHER_IMAGE }));
+    const finished = await watch.nextApply(from);
+    expect(finished.result).toBe("skipped");
+    const skipped = watch.events.slice(from).find((e) => e.type === "replace-skipped");
+    expect(skipped).toMatchObject({ cluster: project.name, action: "replace" });
+    expect(String(skipped?.reason)).toContain("image_id");
+    expect(String(skipped?.reason)).toContain("--allow-replace");
+    expect(stepsBetween(watch.events, from)).toEqual([]);
+    expect(await containerId(project.name)).toBe(id);
+  });
+
+  it("an image change with --allow-replace replaces the cluster", async () => {
+    const { project, watch } = await started(["echo one > /tmp/mark"], ["--allow-replace"]);
+    expect((await watch.nextApply(0, 90_000)).result).toBe("applied");
+    const id = await containerId(project.name);
+    const from = watch.events.length;
+    await project.write(clusterYaml(project, { setup: ["echo one > /tmp/mark"], image: OTHER_IMAGE }));
+    expect((await watch.nextApply(from, 90_000)).result).toBe("applied");
+    expect(stepsBetween(watch.events, from).slice(0, 2)).toEqual(["teardown", "launch"]);
+    const replaced = await containerId(project.name);
+    expect(replaced).not.toBe("");
+    expect(replaced).not.toBe(id);
+    const { stdout } = await execa("docker", ["inspect", "--format", "{{.Config.Image}}", replaced]);
+    expect(stdout.trim()).toBe(OTHER_IMAGE);
+  });
+
+  it("a save during a long setup command cancels it and applies the newest file", async () => {
+    const { project, watch } = await started(["echo before > /tmp/mark", "sleep 30"]);
+    await watch.waitFor((e) => e.type === "step-started" && e.title === "sleep 30", { timeoutMs: 90_000 });
+    const from = watch.events.length;
+    const saved = Date.now();
+    await project.write(
+      clusterYaml(project, { setup: ["echo before > /tmp/mark", "echo newest > /tmp/mark"] }),
+    );
+    const cancelled = await watch.nextApply(from);
+    expect(cancelled.result).toBe("cancelled");
+    expect(watch.events.slice(from).find((e) => e.type === "step-failed")).toMatchObject({
+      code: "RHX_CANCELLED",
+    });
+    const next = await watch.nextApply(watch.events.indexOf(cancelled) + 1);
+    expect(next.result).toBe("applied");
+    expect(Date.now() - saved).toBeLessThan(25_000);
+    expect(await inContainer(project.name, "cat /tmp/mark")).toBe("newest");
+    expect(await sleepers(project.name)).toBe("");
+  });
+
+  it("SIGINT during an apply exits 130, kills the running command, releases the lock, keeps the cluster", async () => {
+    const { project, watch } = await started(["sleep 30"]);
+    await watch.waitFor((e) => e.type === "step-started" && e.title === "sleep 30", { timeoutMs: 90_000 });
+    expect(await sleepers(project.name)).not.toBe("");
+    watch.child.kill("SIGINT");
+    const exit = await watch.exited;
+    expect(exit.code).toBe(130);
+    expect(watch.events.at(-1)).toMatchObject({
+      type: "watch-stopped",
+      running: [{ cluster: project.name, teardown: `rhx down ${project.name}` }],
+    });
+    expect(await sleepers(project.name)).toBe("");
+    await expect(access(join(project.stateDir, "locks", `${project.name}.lock`))).rejects.toThrow();
+    // No docker client of this run is left: every `docker exec` it started has exited with it.
+    const { stdout } = await execa("ps", ["-eo", "args"]);
+    expect(stdout.split("\n").filter((line) => line.includes(`rhx-${project.name}`))).toEqual([]);
+    // The launch had finished: the cluster stays up, as it does on every exit from watch mode.
+    expect(await containerId(project.name)).not.toBe("");
+  });
+
+  it("a second SIGINT exits at once", async () => {
+    const { watch } = await started(["sleep 30"]);
+    await watch.waitFor((e) => e.type === "step-started" && e.title === "sleep 30", { timeoutMs: 90_000 });
+    const sent = Date.now();
+    watch.child.kill("SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    watch.child.kill("SIGINT");
+    expect((await watch.exited).code).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(2_000);
+  });
+});
