@@ -27,8 +27,15 @@ export interface StringResult {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+/** `${A:-${B:-…}}` nests; this deep is already unreadable, and deeper would exhaust the stack. */
+export const MAX_NESTING = 16;
+
 /** Pure interpolation of one string; `lookup` returns undefined for an unset variable. */
-export function interpolateString(text: string, lookup: (name: string) => string | undefined): StringResult {
+export function interpolateString(
+  text: string,
+  lookup: (name: string) => string | undefined,
+  depth = 0,
+): StringResult {
   const used: string[] = [];
   const problems: Problem[] = [];
   let out = "";
@@ -58,7 +65,16 @@ export function interpolateString(text: string, lookup: (name: string) => string
       break;
     }
     const expression = text.slice(i + 2, close);
-    out += evaluate(expression, i, lookup, used, problems);
+    if (depth >= MAX_NESTING) {
+      problems.push({
+        kind: "syntax",
+        name: "",
+        message: `defaults are nested more than ${MAX_NESTING} levels deep`,
+        offset: i,
+      });
+      break;
+    }
+    out += evaluate(expression, i, lookup, used, problems, depth);
     i = close + 1;
   }
   return { value: out, used, problems };
@@ -70,13 +86,14 @@ function evaluate(
   lookup: (name: string) => string | undefined,
   used: string[],
   problems: Problem[],
+  depth: number,
 ): string {
   const name = NAME.exec(expression)?.[0];
   if (!name) {
     problems.push({
       kind: "syntax",
-      name: expression,
-      message: `\`\${${expression}}\` is not a variable name`,
+      name: short(expression),
+      message: `\`\${${short(expression)}}\` is not a variable name`,
       offset,
     });
     return "";
@@ -87,7 +104,7 @@ function evaluate(
     problems.push({
       kind: "syntax",
       name,
-      message: `\`\${${expression}}\` has an unknown operator; use :-, -, :? or ?`,
+      message: `\`\${${short(expression)}}\` has an unknown operator; use :-, -, :? or ?`,
       offset,
     });
     return "";
@@ -101,7 +118,7 @@ function evaluate(
       used.push(name);
       return value ?? "";
     }
-    const inner = interpolateString(operand, lookup);
+    const inner = interpolateString(operand, lookup, depth + 1);
     used.push(...inner.used);
     problems.push(...inner.problems.map((p) => ({ ...p, offset })));
     return inner.value;
@@ -120,6 +137,11 @@ function evaluate(
   }
   used.push(name);
   return value;
+}
+
+/** Messages quote what was written, but not a whole pasted blob. */
+function short(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 function matchingBrace(text: string, open: number): number {

@@ -1,6 +1,6 @@
 import { isScalar, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostic.ts";
-import { locateOffset, type SourceDocument } from "./source.ts";
+import { codeFrame, locateOffset, type SourceDocument } from "./source.ts";
 
 export interface ParseResult {
   documents: SourceDocument[];
@@ -23,16 +23,51 @@ const YAML_HINTS: Record<string, string> = {
   BAD_ALIAS: "An alias `*name` must refer to an `&name` defined before it.",
 };
 
+/**
+ * Collections nested deeper than this are refused before the YAML parser sees them: the parser
+ * recurses per level, and a few KiB of `[[[[…` would exhaust the stack (a cluster needs 4 levels).
+ */
+export const MAX_NESTING = 64;
+
 /** YAML text → one SourceDocument per `---` document; syntax errors become located diagnostics. */
 export function parseConfigText(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
-  const parsed = parseAllDocuments(text, {
-    lineCounter,
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-  });
+  const tooDeep = findExcessiveNesting(text);
+  if (tooDeep !== undefined) {
+    lineCounter.addNewLine(0);
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineCounter.addNewLine(i + 1);
+    const { line, col } = lineCounter.linePos(tooDeep);
+    return {
+      documents: [],
+      diagnostics: [
+        {
+          code: "RHX_YAML_TOO_DEEP",
+          severity: "error",
+          message: `Collections are nested more than ${MAX_NESTING} levels deep.`,
+          hint: "A cluster file nests a few levels at most; is this the right file?",
+          location: { file, line, column: col, length: 1 },
+          frame: codeFrame(text, line, col),
+        },
+      ],
+    };
+  }
+  const parsed = parseSafely(text, lineCounter);
+  if (parsed instanceof Error) {
+    // The parser reports its own problems as errors; this is only for what it did not foresee.
+    return {
+      documents: [],
+      diagnostics: [
+        {
+          code: "RHX_YAML_UNPARSABLE",
+          severity: "error",
+          message: `The YAML parser gave up on this file (${parsed.message}).`,
+          hint: "Is this the right file?",
+          location: { file, line: 1, column: 1 },
+        },
+      ],
+    };
+  }
   const documents: SourceDocument[] = [];
   // An empty stream parses to no documents at all; a comment-only one too.
   const all = Array.isArray(parsed) ? parsed : [];
@@ -47,6 +82,76 @@ export function parseConfigText(file: string, text: string): ParseResult {
   if (documents.length === 0 && diagnostics.every((d) => d.severity !== "error"))
     diagnostics.push(emptyFile(file));
   return { documents, diagnostics };
+}
+
+function parseSafely(text: string, lineCounter: LineCounter) {
+  try {
+    return parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/**
+ * The offset where nesting first exceeds MAX_NESTING, counting flow brackets (outside quotes and
+ * comments) and block levels (a stack of indentations, plus `- ` markers that open a level on the
+ * same line). An estimate on the safe side: it never parses, so it cannot be made to recurse.
+ */
+function findExcessiveNesting(text: string): number | undefined {
+  let flow = 0;
+  let interpolation = 0;
+  let quote: string | undefined;
+  const indents: number[] = [];
+  let lineStart = 0;
+  while (lineStart < text.length) {
+    let end = text.indexOf("\n", lineStart);
+    if (end === -1) end = text.length;
+    let i = lineStart;
+    while (text[i] === " ") i++;
+    const indent = i - lineStart;
+    if (flow === 0 && !quote && i < end && text[i] !== "#" && text[i] !== "\r") {
+      while (indents.length > 0 && (indents.at(-1) ?? 0) >= indent) indents.pop();
+      indents.push(indent);
+      let markers = 0;
+      while (text[i] === "-" && (text[i + 1] === " " || text[i + 1] === "\t")) {
+        markers++;
+        i += 2;
+        while (text[i] === " " || text[i] === "\t") i++;
+      }
+      if (indents.length + markers > MAX_NESTING) return lineStart + indent;
+    }
+    for (; i < end; i++) {
+      const ch = text[i];
+      if (quote) {
+        if (ch === "\\" && quote === '"') i++;
+        else if (ch === quote) quote = undefined;
+      } else if (ch === '"' || ch === "'") {
+        const before = text[i - 1];
+        if (
+          i === lineStart ||
+          before === " " ||
+          before === "\t" ||
+          before === "[" ||
+          before === "{" ||
+          before === ","
+        )
+          quote = ch;
+      } else if (ch === "#" && (i === lineStart || text[i - 1] === " " || text[i - 1] === "\t")) {
+        break;
+      } else if (ch === "{" && text[i - 1] === "$") {
+        interpolation++; // `${…}` is interpolation, not a flow mapping
+      } else if (ch === "[" || ch === "{") {
+        if (++flow + indents.length > MAX_NESTING) return i;
+      } else if (ch === "}" && interpolation > 0) {
+        interpolation--;
+      } else if ((ch === "]" || ch === "}") && flow > 0) {
+        flow--;
+      }
+    }
+    lineStart = end + 1;
+    interpolation = 0;
+  }
+  return undefined;
 }
 
 function isEmpty(contents: unknown): boolean {

@@ -1272,6 +1272,47 @@ describe("files made by the test", () => {
     });
   });
 
+  test("collections nested thousands deep are refused before the YAML parser recurses", async () => {
+    const n = 5000;
+    await writeFile(
+      join(dir, "flow.yaml"),
+      `name: x\nsky:\n  resources:\n    a: ${"[".repeat(n)}${"]".repeat(n)}\n`,
+    );
+    await writeFile(
+      join(dir, "block.yaml"),
+      Array.from({ length: 1200 }, (_, i) => `${" ".repeat(i)}k:`).join("\n"),
+    );
+    const { exitCode, diagnostics } = await diagnosticsOf(["flow.yaml", "block.yaml"]);
+    expect(exitCode).toBe(3);
+    expect(diagnostics).toEqual([
+      {
+        code: "RHX_YAML_TOO_DEEP",
+        at: "flow.yaml:4:69",
+        message: "Collections are nested more than 64 levels deep.",
+        hint: "A cluster file nests a few levels at most; is this the right file?",
+      },
+      expect.objectContaining({ code: "RHX_YAML_TOO_DEEP", at: "block.yaml:65:65" }),
+    ]);
+  });
+
+  test("interpolation defaults nested too deep are a syntax error, not a stack overflow", async () => {
+    const n = 20_000;
+    await writeFile(
+      join(dir, "nested.yaml"),
+      `name: x\nprovider: local\nimage_id: docker:x\nregion: ${"${A:-".repeat(n)}x${"}".repeat(n)}\n`,
+    );
+    const { exitCode, diagnostics } = await diagnosticsOf(["nested.yaml"]);
+    expect(exitCode).toBe(3);
+    expect(diagnostics).toEqual([
+      {
+        code: "RHX_INTERPOLATION_SYNTAX",
+        at: "nested.yaml:4:9",
+        message: "Bad interpolation: defaults are nested more than 16 levels deep.",
+        hint: "Write `${NAME}`, `${NAME:-default}` or `${NAME:?message}`; `$$` is a literal `$`.",
+      },
+    ]);
+  });
+
   test("several broken files at once: every one reported, in the order given", async () => {
     await writeFile(join(dir, "tabs.yaml"), "name: a\n\tprovider: aws\n");
     const { diagnostics } = await diagnosticsOf(["nope.yaml", "tabs.yaml", "project"]);
