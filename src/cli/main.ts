@@ -93,7 +93,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     .option("--instance-type <type>", "CPU:2+, A10G:1, m5.xlarge, 1CPU--1GB");
   define("unlock", "unlock <name>", "Remove a cluster's lock left behind by a dead rhx");
   cli.help();
-  cli.version(VERSION);
+  cli.version(VERSION, "-V, --version");
 
   const earlyJson = argv.includes("--json");
   const earlyOutput = createOutput({
