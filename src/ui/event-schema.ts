@@ -36,9 +36,16 @@ function event(type: string, properties: TProperties, description: string, open 
 
 const PlanChange = Type.Object(
   {
-    field: S({ description: "The field causing the action (`image_id`, `setup[2]`) or `cluster` for a condition." }),
+    field: S({
+      description: "The field causing the action (`image_id`, `setup[2]`) or `cluster` for a condition.",
+    }),
     class: S(),
-    kind: Type.Union([Type.Literal("add"), Type.Literal("change"), Type.Literal("remove"), Type.Literal("condition")]),
+    kind: Type.Union([
+      Type.Literal("add"),
+      Type.Literal("change"),
+      Type.Literal("remove"),
+      Type.Literal("condition"),
+    ]),
     from: opt(S()),
     to: opt(S()),
     secret: opt(Type.Boolean()),
@@ -130,7 +137,9 @@ export const EVENT_SCHEMAS: TObject[] = [
     "plan",
     {
       action: Type.Union(
-        ["no-op", "server-restart", "setup", "update-in-place", "replace", "create"].map((a) => Type.Literal(a)),
+        ["no-op", "server-restart", "setup", "update-in-place", "replace", "create"].map((a) =>
+          Type.Literal(a),
+        ),
       ),
       changes: Type.Array(PlanChange),
       steps: S({ description: "The steps the apply will run, in words." }),
@@ -152,7 +161,11 @@ export const EVENT_SCHEMAS: TObject[] = [
     "Watch mode: a replace (or create) was planned but not approved, so it did not run.",
   ),
   ...watchEvents(),
-  event("still-running", { teardown: S() }, "After an interrupt: the cluster is still up; `teardown` removes it."),
+  event(
+    "still-running",
+    { teardown: S() },
+    "After an interrupt: the cluster is still up; `teardown` removes it.",
+  ),
   event(
     "status",
     {
@@ -166,9 +179,17 @@ export const EVENT_SCHEMAS: TObject[] = [
     "`rhx status`: recorded state and live truth of one cluster.",
   ),
   event("down", { was: S() }, "A cluster was torn down (or was already gone) and its record cleared."),
-  event("unlocked", { holder: Type.Union([Type.Null(), Type.Object({}, { additionalProperties: true })]) }, "A lock was removed."),
+  event(
+    "unlocked",
+    { holder: Type.Union([Type.Null(), Type.Object({}, { additionalProperties: true })]) },
+    "A lock was removed.",
+  ),
   event("interrupted", { signal: S() }, "SIGINT/SIGTERM received; steps stop at the next safe point."),
-  event("file-written", { path: S() }, "A file was written (`rhx schema --write`, `rhx init`, `plan --out`)."),
+  event(
+    "file-written",
+    { path: S() },
+    "A file was written (`rhx schema --write`, `rhx init`, `plan --out`).",
+  ),
   event(
     "summary",
     { command: S(), ok: Type.Boolean() },

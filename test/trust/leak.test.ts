@@ -48,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const name of names) await removeContainers(`rhx-${name}`);
-  await registry?.stop();
+  await registry.stop();
   await rm(work, { recursive: true, force: true });
 });
 
