@@ -4,8 +4,8 @@ import { checkRegistry } from "./checks/registry.ts";
 import type { Check, CheckResult, PreflightOptions } from "./types.ts";
 
 /** The checks per driver, run in parallel; each answers in seconds and none mutates anything. */
-async function checksFor(driver: Driver): Promise<Check[]> {
-  if (driver.kind === "local") {
+async function checksFor(kind: Driver["kind"]): Promise<Check[]> {
+  if (kind === "local") {
     const { localChecks } = await import("./checks/local.ts");
     return [...localChecks, checkRegistry];
   }
@@ -13,12 +13,16 @@ async function checksFor(driver: Driver): Promise<Check[]> {
   return [...skyChecks, checkRegistry];
 }
 
+/**
+ * Every check of one cluster, in parallel. Only the driver's kind matters: `rhx check` must answer even
+ * where the driver itself cannot be created (no engine, no `sky`), since saying so is the checks' job.
+ */
 export async function runPreflight(
   cluster: LoadedCluster,
-  driver: Driver,
+  driver: Pick<Driver, "kind">,
   options: PreflightOptions,
 ): Promise<CheckResult[]> {
-  const checks = await checksFor(driver);
+  const checks = await checksFor(driver.kind);
   const results = await Promise.all(
     checks.map((check) =>
       check(cluster, options).catch(

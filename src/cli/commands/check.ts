@@ -13,17 +13,21 @@ export async function run(ctx: CommandContext, args: unknown[]): Promise<Command
   const { output } = ctx;
   const results = new Map<string, CheckResult[]>();
   await mapBounded(loaded.clusters, 4, async (cluster) => {
-    const driver = await driverFor(driverKind(cluster.spec.provider), { env: ctx.env });
+    const kind = driverKind(cluster.spec.provider);
     let running = false;
-    try {
-      running = (await driver.status(cluster.spec, { signal: ctx.signal })).state === "running";
-    } catch (error) {
-      // The engine or `sky` itself may be what is missing; the checks below say so properly.
-      if (!isRhxError(error)) throw error;
+    // Only the local port check cares whether the cluster already runs (its server holds the port).
+    if (kind === "local") {
+      try {
+        const driver = await driverFor(kind, { env: ctx.env });
+        running = (await driver.status(cluster.spec, { signal: ctx.signal })).state === "running";
+      } catch (error) {
+        // The engine itself may be what is missing: the engine check says so properly.
+        if (!isRhxError(error)) throw error;
+      }
     }
     results.set(
       cluster.spec.name,
-      await runPreflight(cluster, driver, { signal: ctx.signal, env: ctx.env, clusterRunning: running }),
+      await runPreflight(cluster, { kind }, { signal: ctx.signal, env: ctx.env, clusterRunning: running }),
     );
   });
   let failed = false;
@@ -44,7 +48,7 @@ export async function run(ctx: CommandContext, args: unknown[]): Promise<Command
         `  ${mark} ${check.title}: ${check.message}${check.code && check.status !== "pass" ? ` (${check.code})` : ""}`,
       );
       if (check.hint && check.status !== "pass")
-        output.text(`      ${output.colors.cyan("hint:")} ${check.hint}`);
+        output.text(`      ${output.colors.cyan("hint:")} ${check.hint.split("\n").join("\n            ")}`);
     }
   }
   output.event("summary", {

@@ -1,5 +1,5 @@
 import type { LoadedCluster } from "../../config/cluster.ts";
-import { resolveImage } from "../../image/reference.ts";
+import { IMAGE_CODES, resolveImage } from "../../image/reference.ts";
 import { checkImage } from "../../registry/client.ts";
 import { describeInstanceRoleMode } from "../../registry/credentials.ts";
 import type { CheckResult, PreflightOptions } from "../types.ts";
@@ -25,23 +25,39 @@ export async function checkRegistry(cluster: LoadedCluster, options: PreflightOp
       hint: resolved.hint,
     };
   const image = resolved.value;
+  // Config validation reports this at its location; the guard keeps the password from ever being
+  // offered to a registry the image does not name, whatever path the credentials came by.
+  if (image.serverMismatch)
+    return {
+      id: ID,
+      title,
+      status: "fail",
+      code: IMAGE_CODES.serverMismatch,
+      message: image.serverMismatch.message,
+      hint: image.serverMismatch.hint,
+    };
   if (credentials && credentials.password === "") {
     const mode = describeInstanceRoleMode(credentials.server);
-    if (mode && spec.provider !== "local")
+    // The VM logs in with its own identity: an IAM role exists only on AWS, a service account on GCP.
+    const cloud = mode?.kind === "ecr" ? "aws" : mode?.kind === "gar" ? "gcp" : undefined;
+    if (mode && (spec.provider === cloud || spec.provider === "cheapest"))
       return {
         id: ID,
         title,
         status: "warn",
         code: "RHX_REGISTRY_INSTANCE_ROLE",
         message: mode.message,
-        hint: mode.hint,
+        hint:
+          spec.provider === "cheapest"
+            ? `${mode.hint} This works only if the cheapest offer is on ${cloud === "aws" ? "AWS" : "GCP"}: set \`provider: ${cloud}\` to be sure.`
+            : mode.hint,
       };
     return {
       id: ID,
       title,
       status: "fail",
       code: "RHX_REGISTRY_EMPTY_PASSWORD",
-      message: `The registry password is empty${mode ? `; instance-role login works only on a ${mode.kind === "ecr" ? "AWS" : "GCP"} cluster` : ""}.`,
+      message: `The registry password is empty${mode ? `; instance-role login works only on a ${cloud === "aws" ? "AWS" : "GCP"} cluster, and this one is \`provider: ${spec.provider}\`` : ""}.`,
       hint: "Set SKYPILOT_DOCKER_PASSWORD (or docker.password).",
     };
   }
@@ -63,15 +79,8 @@ export async function checkRegistry(cluster: LoadedCluster, options: PreflightOp
     signal: options.signal,
   });
   if (!result.ok) {
-    const tags = result.tags?.length ? ` Tags that exist: ${result.tags.join(", ")}.` : "";
-    return {
-      id: ID,
-      title,
-      status: "fail",
-      code: result.code,
-      message: `${result.message}${tags}`,
-      hint: result.hint,
-    };
+    // A missing tag's hint already lists the tags that exist, nearest first.
+    return { id: ID, title, status: "fail", code: result.code, message: result.message, hint: result.hint };
   }
   return {
     id: ID,
