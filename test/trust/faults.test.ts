@@ -1,0 +1,268 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, removeContainers, requireDocker, TEST_IMAGES, uniqueName } from "../helpers/docker-env.ts";
+import { BUILT_BIN, ensureBuilt, events, runBuiltCli } from "../helpers/run-cli.ts";
+
+/**
+ * The fault suite (issue 8): interrupts at each pipeline step, a registry that hangs, a setup command
+ * that never ends, and the Docker engine stopping mid-apply. Each time: the right exit code, no stack
+ * trace, the lock released, and a next apply that converges.
+ */
+
+let work: string;
+let stateDir: string;
+const names: string[] = [];
+
+beforeAll(async () => {
+  await requireDocker([TEST_IMAGES.runhouse]);
+  await ensureBuilt();
+  work = await mkdtemp(join(tmpdir(), "rhx-faults-"));
+  stateDir = join(work, "state");
+});
+
+afterAll(async () => {
+  for (const name of names) await removeContainers(`rhx-${name}`);
+  await rm(work, { recursive: true, force: true });
+});
+
+const baseEnv = (extra: Record<string, string> = {}) => ({
+  RHX_STATE_DIR: stateDir,
+  CI: "true",
+  RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP ?? "",
+  ...extra,
+});
+
+async function clusterFile(name: string, body: string): Promise<string> {
+  const path = join(work, `${name}.yaml`);
+  await writeFile(path, `name: ${name}\nprovider: local\n${body}`);
+  return path;
+}
+
+function spawnApply(path: string, env: Record<string, string> = {}): ResultPromise {
+  return execa(process.execPath, [BUILT_BIN, "--json", "apply", path], {
+    cwd: work,
+    env: { PATH: process.env.PATH, NO_COLOR: "1", ...baseEnv(env) },
+    extendEnv: false,
+    reject: false,
+  });
+}
+
+/** Resolves once the event stream of `child` contains an event matching `match`. */
+function waitForEvent(
+  child: ResultPromise,
+  match: (event: Record<string, unknown>) => boolean,
+): Promise<void> {
+  let buffer = "";
+  return new Promise((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const line of lines) if (line && match(JSON.parse(line) as Record<string, unknown>)) resolve();
+    });
+    child.on("exit", () => reject(new Error("rhx exited before the awaited event")));
+  });
+}
+
+const lockGone = (name: string) => !existsSync(join(stateDir, "locks", `${name}.lock`));
+
+describe("interrupts at each pipeline step", () => {
+  /** A TCP server that accepts and never answers: a registry that hangs. */
+  let hanging: Server;
+  let hangingPort: number;
+  beforeAll(async () => {
+    hanging = createServer(() => {});
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    hangingPort = (hanging.address() as { port: number }).port;
+  });
+  afterAll(() => {
+    hanging.close();
+  });
+
+  it("during pre-flight (a hanging registry): exit 130 at once, nothing launched, lock released", async () => {
+    const name = uniqueName("fault-pre");
+    names.push(name);
+    const path = await clusterFile(
+      name,
+      `image_id: docker:app/x:1\ndocker:\n  username: u\n  password: long-enough-pw\n  server: 127.0.0.1:${hangingPort}\nserver:\n  port: ${await freePort()}\n`,
+    );
+    const child = spawnApply(path);
+    // Pre-flight has started when rhx is waiting on the registry; give it a moment to get there.
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(String(result.stderr)).not.toMatch(/^\s+at\s/m);
+    expect(lockGone(name)).toBe(true);
+    const ps = await execa("docker", ["ps", "-aq", "--filter", `label=rhx.cluster=${name}`]);
+    expect(String(ps.stdout).trim()).toBe("");
+  });
+
+  it("during launch: exit 130, and whatever state it left, the next apply converges", async () => {
+    const name = uniqueName("fault-launch");
+    names.push(name);
+    const path = await clusterFile(
+      name,
+      `image_id: docker:${TEST_IMAGES.runhouse}\nserver:\n  port: ${await freePort()}\n`,
+    );
+    const child = spawnApply(path);
+    await waitForEvent(child, (e) => e.type === "step-started" && e.step === "launch");
+    child.kill("SIGINT");
+    const result = await child;
+    expect([130, 0]).toContain(result.exitCode);
+    expect(lockGone(name)).toBe(true);
+    const again = await runBuiltCli(["apply", "--yes", path], { cwd: work, env: baseEnv() });
+    expect(again.exitCode, again.stderr).toBe(0);
+    const check = await runBuiltCli(["--json", "plan", path], { cwd: work, env: baseEnv() });
+    expect(events(check.stdout).find((e) => e.type === "plan")).toMatchObject({ action: "no-op" });
+  });
+
+  it("while waiting for the server: exit 130, the cluster reported still running with its teardown command", async () => {
+    const name = uniqueName("fault-server");
+    names.push(name);
+    const port = await freePort();
+    // A server command that starts nothing: the health wait is what gets interrupted.
+    const path = await clusterFile(
+      name,
+      `image_id: docker:${TEST_IMAGES.runhouse}\nserver:\n  port: ${port}\n  command: "true"\n  health_timeout_secs: 600\n`,
+    );
+    const child = spawnApply(path);
+    await waitForEvent(child, (e) => e.type === "step-started" && e.step === "server");
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const stillRunning = events(String(result.stdout)).find((e) => e.type === "still-running");
+    expect(stillRunning).toMatchObject({ cluster: name, teardown: `rhx down ${name}` });
+    expect(lockGone(name)).toBe(true);
+    const state = JSON.parse(await readFile(join(stateDir, "clusters", `${name}.json`), "utf8")) as {
+      stages: Record<string, { status: string }>;
+    };
+    expect(state.stages.launch?.status).toBe("ok");
+    expect(state.stages.server?.status).toBe("failed");
+  });
+});
+
+describe("bounded time", () => {
+  it("a registry that hangs is cut off by the timeout and reported (exit 4)", async () => {
+    const hanging = createServer(() => {});
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const port = (hanging.address() as { port: number }).port;
+    try {
+      const name = uniqueName("fault-hang");
+      const path = await clusterFile(
+        name,
+        `image_id: docker:app/x:1\ndocker:\n  username: u\n  password: long-enough-pw\n  server: 127.0.0.1:${port}\n`,
+      );
+      const result = await runBuiltCli(["--json", "check", path], { cwd: work, env: baseEnv() });
+      expect(result.exitCode).toBe(4);
+      const registry = events(result.stdout).find((e) => e.type === "preflight" && e.id === "registry");
+      expect(registry).toMatchObject({ status: "fail", code: "RHX_REGISTRY_TIMEOUT" });
+    } finally {
+      hanging.close();
+    }
+  });
+
+  it("a setup command that never ends is killed at --step-timeout (exit 1), in the container too", async () => {
+    const name = uniqueName("fault-forever");
+    names.push(name);
+    const path = await clusterFile(
+      name,
+      `image_id: docker:${TEST_IMAGES.runhouse}\nsetup:\n  - sleep 1000\nserver:\n  port: ${await freePort()}\n`,
+    );
+    const result = await runBuiltCli(["--json", "apply", "--step-timeout", "3s", path], {
+      cwd: work,
+      env: baseEnv(),
+    });
+    expect(result.exitCode).toBe(1);
+    const failed = events(result.stdout).find((e) => e.type === "step-failed");
+    expect(failed).toMatchObject({ step: "setup-2", code: "RHX_STEP_TIMEOUT" });
+    const top = await execa("docker", ["top", `rhx-${name}`], { reject: false });
+    expect(String(top.stdout)).not.toContain("sleep 1000");
+    expect(lockGone(name)).toBe(true);
+  });
+});
+
+describe("the Docker engine stops mid-apply", () => {
+  // A second engine of our own, so stopping it cannot disturb other tests.
+  let root: string;
+  let host: string;
+  const start = async () => {
+    const child = execa(
+      "dockerd",
+      [
+        `--data-root=${root}/data`,
+        `--exec-root=${root}/exec`,
+        `--pidfile=${root}/pid`,
+        `-H=${host}`,
+        "--bridge=none",
+        "--iptables=false",
+        "--ip-masq=false",
+        `--containerd-namespace=rhx-fault-${process.pid}`,
+        `--containerd-plugins-namespace=rhx-fault-p-${process.pid}`,
+      ],
+      { detached: true, stdio: "ignore", reject: false },
+    );
+    child.unref();
+    for (let i = 0; i < 100; i++) {
+      const info = await execa("docker", ["info", "--format", "{{.ServerVersion}}"], {
+        env: { DOCKER_HOST: host },
+        reject: false,
+      });
+      if (info.exitCode === 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error("the second dockerd did not start");
+  };
+  const stop = async () => {
+    const pid = Number(await readFile(`${root}/pid`, "utf8").catch(() => "0"));
+    if (pid > 0) process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 100 && existsSync(`${root}/pid`); i++) await new Promise((r) => setTimeout(r, 200));
+  };
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "rhx-engine-"));
+    await mkdir(`${root}/data`);
+    host = `unix://${root}/docker.sock`;
+    await start();
+    await execa("sh", ["-c", `docker save ${TEST_IMAGES.runhouse} | DOCKER_HOST=${host} docker load`]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await execa("sh", ["-c", `docker ps -aq | xargs -r docker rm -f`], {
+      env: { DOCKER_HOST: host },
+      reject: false,
+    });
+    await stop();
+    await rm(root, { recursive: true, force: true }).catch(() => {});
+  }, 120_000);
+
+  it("fails the step with a clear message, releases the lock, and converges once the engine is back", async () => {
+    const name = uniqueName("fault-engine");
+    const path = await clusterFile(
+      name,
+      `image_id: docker:${TEST_IMAGES.runhouse}\nsetup:\n  - sleep 300\nserver:\n  port: ${await freePort()}\n`,
+    );
+    const child = spawnApply(path, { DOCKER_HOST: host });
+    await waitForEvent(child, (e) => e.type === "step-started" && e.step === "setup-2");
+    await stop();
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).not.toMatch(/^\s+at\s/m);
+    const failed = events(String(result.stdout)).find((e) => e.type === "step-failed");
+    expect(failed).toMatchObject({ step: "setup-2" });
+    expect(lockGone(name)).toBe(true);
+
+    await start();
+    await writeFile(path, (await readFile(path, "utf8")).replace("sleep 300", "echo back"));
+    const again = await runBuiltCli(["apply", "--yes", path], {
+      cwd: work,
+      env: baseEnv({ DOCKER_HOST: host }),
+    });
+    expect(again.exitCode, again.stderr).toBe(0);
+  });
+});
