@@ -25,7 +25,7 @@ export interface CliResult {
 export interface RunOptions {
   /** Working directory of the run (default: the repository root). */
   cwd?: string;
-  /** The whole environment rhx sees; `NO_COLOR` is added so output is plain text. */
+  /** The whole environment rhx sees; `NO_COLOR` is added (unless it sets FORCE_COLOR). */
   env?: Record<string, string | undefined>;
 }
 
@@ -50,7 +50,7 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
   try {
     if (options.cwd) process.chdir(options.cwd);
     else process.chdir(ROOT);
-    const exitCode = await main([...argv], { NO_COLOR: "1", ...options.env });
+    const exitCode = await main([...argv], plainEnv(options.env));
     return { exitCode, stdout: stdout.join(""), stderr: stderr.join("") };
   } finally {
     process.stdout.write = originalOut;
@@ -59,11 +59,16 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
   }
 }
 
+/** `NO_COLOR` unless the test asks for colour with FORCE_COLOR. */
+function plainEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return "FORCE_COLOR" in env ? { ...env } : { NO_COLOR: "1", ...env };
+}
+
 /** Spawns the built CLI (`node dist/cli/bin.js`); call `ensureBuilt()` once before. */
 export async function runBuiltCli(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   const result = await execa(process.execPath, [BUILT_BIN, ...argv], {
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH, NO_COLOR: "1", ...options.env },
+    env: { PATH: process.env.PATH, ...plainEnv(options.env) },
     extendEnv: false,
     reject: false,
     timeout: 30_000,

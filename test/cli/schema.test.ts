@@ -1,0 +1,147 @@
+/**
+ * The published schema is generated from src/config/schema.ts and must never drift from it:
+ * `rhx schema --write` writes the files, and these tests fail when the checked-in copies differ,
+ * when a property lacks a description or examples (what an editor shows on hover), or when an
+ * example file does not validate against the published JSON.
+ */
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { describe, expect, test } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { SCHEMA_ID } from "../../src/config/schema.ts";
+import { emittedSchemaFiles } from "../../src/schemas/emit.ts";
+import { ROOT, runCli } from "../helpers/run-cli.ts";
+
+const files = emittedSchemaFiles();
+const cluster = JSON.parse(String(files["runhouse.schema.json"])) as Record<string, unknown>;
+const REGENERATE = "run `npm run schema` (or `npx tsx src/cli/bin.ts schema --write`) and commit the result";
+
+describe("rhx schema", () => {
+  test("prints the cluster schema on stdout", async () => {
+    const result = await runCli(["schema"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe(files["runhouse.schema.json"]);
+  });
+
+  test("--write writes every emitted file under the working directory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rhx-schema-"));
+    try {
+      const result = await runCli(["schema", "--write"], { cwd: dir });
+      expect(result.exitCode).toBe(0);
+      for (const [path, text] of Object.entries(files)) {
+        expect(await readFile(join(dir, path), "utf8")).toBe(text);
+        expect(result.stderr).toContain(`wrote ${path}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the checked-in schema files", () => {
+  test.each(["runhouse.schema.json", "schemas/cluster.schema.json"])("%s is current", async (path) => {
+    const checkedIn = await readFile(join(ROOT, path), "utf8");
+    expect(checkedIn === files[path], `${path} is stale: ${REGENERATE}`).toBe(true);
+  });
+
+  test("every other emitted schema that is checked in is current too", async () => {
+    for (const [path, text] of Object.entries(files)) {
+      const checkedIn = await readFile(join(ROOT, path), "utf8").catch(() => undefined);
+      if (checkedIn !== undefined) expect(checkedIn === text, `${path} is stale: ${REGENERATE}`).toBe(true);
+    }
+  });
+
+  test("is draft 2020-12 with a stable $id", () => {
+    expect(cluster.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+    expect(cluster.$id).toBe(SCHEMA_ID);
+    expect(files["schemas/cluster.schema.json"]).toBe(files["runhouse.schema.json"]);
+  });
+
+  test("every property, at every depth, has a description and examples that validate", () => {
+    const ajv = new Ajv2020({ strict: true, allowUnionTypes: true });
+    const missing: string[] = [];
+    const invalid: string[] = [];
+    const walk = (schema: Record<string, unknown>, path: string) => {
+      const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+      for (const [key, property] of Object.entries(properties ?? {})) {
+        const at = path ? `${path}.${key}` : key;
+        if (typeof property.description !== "string" || property.description.length < 10)
+          missing.push(`${at}: description`);
+        const examples = property.examples;
+        if (!Array.isArray(examples) || examples.length === 0) missing.push(`${at}: examples`);
+        else {
+          const { $schema: _, ...subschema } = property;
+          const validate = ajv.compile(subschema);
+          for (const example of examples)
+            if (!validate(example)) invalid.push(`${at}: ${JSON.stringify(example)}`);
+        }
+        walk(property, at);
+      }
+    };
+    walk(cluster, "");
+    expect(missing).toEqual([]);
+    expect(invalid).toEqual([]);
+    // Every field of DESIGN.md §2 is there.
+    expect(Object.keys(cluster.properties as object)).toEqual(
+      expect.arrayContaining([
+        "name",
+        "provider",
+        "instance_type",
+        "num_nodes",
+        "region",
+        "zone",
+        "use_spot",
+        "memory",
+        "disk_size",
+        "autostop_mins",
+        "open_ports",
+        "image_id",
+        "docker",
+        "env",
+        "setup",
+        "runhouse",
+        "server",
+        "sky",
+      ]),
+    );
+  });
+
+  test("is strict: unknown keys are errors at every level", () => {
+    const objects: string[] = [];
+    const walk = (schema: Record<string, unknown>, path: string) => {
+      // Records (`sky.resources`) are open on purpose: they are passed through to SkyPilot.
+      const isRecord = schema.patternProperties !== undefined;
+      if (schema.type === "object" && schema.additionalProperties !== false && !isRecord)
+        objects.push(path || "(root)");
+      const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+      for (const [key, property] of Object.entries(properties ?? {}))
+        walk(property, path ? `${path}.${key}` : key);
+    };
+    walk(cluster, "");
+    expect(objects).toEqual([]);
+  });
+});
+
+describe("the example files", () => {
+  test("validate against the published JSON Schema, with Ajv's draft 2020-12 validator", async () => {
+    const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(cluster);
+    const paths = [
+      ...(await readdir(join(ROOT, "examples")))
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => `examples/${f}`),
+      "examples/local/cluster.yaml",
+    ];
+    expect(paths.length).toBeGreaterThanOrEqual(5);
+    for (const path of paths) {
+      for (const doc of parseAllDocuments(await readFile(join(ROOT, path), "utf8")) as unknown as {
+        toJS(): unknown;
+      }[]) {
+        const value = doc.toJS();
+        expect(validate(value), `${path}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      }
+    }
+  });
+});
