@@ -1,0 +1,232 @@
+/**
+ * Benchmark case for `rhx apply` (issue 3, Performance). It measures, it does not gate:
+ *
+ *  - a cold first apply of a cluster (nothing running, no state): launch, setup, server;
+ *  - a no-op re-apply of the same cluster, as a ratio of the cold apply;
+ *  - a setup-only change (the last setup command edited) of the same cluster, as a ratio of the cold apply;
+ *  - what a no-op asks of Docker: the docker commands it ran (through a recording `docker` on PATH),
+ *    which must be one `inspect` and never login, pull or exec.
+ *
+ * Medians over several rounds; each round starts from a torn-down cluster and a fresh state dir. Real
+ * engine: the quickstart registry of scripts/setup-machine.sh when it is there (so the cold apply logs
+ * in and pulls, as a user's first apply does), else the local rhx-test image. Runs the built CLI (dist/,
+ * as `npm run bench` builds it first) and falls back to the sources through tsx when dist/ is older.
+ * Standalone: `node bench/cases/apply-reapply.mjs` prints the result as JSON.
+ * Knobs: RHX_BENCH_APPLY_ROUNDS (cold applies, 3), RHX_BENCH_APPLY_REPEATS (no-op and setup-change
+ * applies per round, 3).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const LOCAL_IMAGE = "rhx-test/runhouse:0.0.36";
+
+export const name = "apply";
+export const description = "rhx apply: a no-op re-apply and a setup-only change, against a cold first apply";
+
+export async function run({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+  const rounds = Number(process.env.RHX_BENCH_APPLY_ROUNDS ?? 3);
+  const repeats = Number(process.env.RHX_BENCH_APPLY_REPEATS ?? 3);
+  const dir = await mkdtemp(join(tmpdir(), "rhx-bench-apply-"));
+  const cluster = `bench-apply-${process.pid.toString(36)}-${Date.now().toString(36)}`;
+  const registry = await quickstartRegistry();
+  const cli = cliArgv();
+  const port = await freePort();
+  const recorder = await recordingDocker(dir);
+  const yaml = (last) =>
+    [
+      `name: ${cluster}`,
+      "provider: local",
+      `image_id: docker:${registry ? "rhx/runhouse:0.0.36" : LOCAL_IMAGE}`,
+      "env:",
+      "  GREETING: hello",
+      "setup:",
+      '  - echo "$GREETING" > /tmp/greeting',
+      `  - ${JSON.stringify(last)}`,
+      "runhouse:",
+      '  version: "0.0.36"',
+      "server:",
+      `  port: ${port}`,
+    ].join("\n");
+  const file = join(dir, "cluster.yaml");
+  if (registry)
+    await writeFile(
+      join(dir, ".env"),
+      `SKYPILOT_DOCKER_USERNAME=${registry.username}\nSKYPILOT_DOCKER_PASSWORD=${registry.password}\nSKYPILOT_DOCKER_SERVER=${registry.host}\n`,
+    );
+  const rhx = async (args, stateDir, extraEnv = {}) => {
+    const started = performance.now();
+    const result = await execa(process.execPath, [...cli.argv, ...args], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        RHX_STATE_DIR: stateDir,
+        CI: "true",
+        NO_COLOR: "1",
+        RHX_EVENTS_TAP: "",
+        ...extraEnv,
+      },
+      extendEnv: false,
+      reject: false,
+      stdin: "ignore",
+      timeout: 600_000,
+    });
+    const ms = performance.now() - started;
+    if (result.exitCode !== 0)
+      throw new Error(
+        `rhx ${args.join(" ")} exited ${result.exitCode}:\n${String(result.stderr).slice(-3000)}`,
+      );
+    return { ms, stderr: String(result.stderr) };
+  };
+
+  const cold = [];
+  const noop = [];
+  const setupChange = [];
+  let noopDocker = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const stateDir = join(dir, `state-${round}`);
+      await execa("docker", ["rm", "--force", `rhx-${cluster}`], { reject: false });
+      await writeFile(file, yaml("echo v0 > /tmp/last"));
+      cold.push((await rhx(["apply"], stateDir)).ms);
+      for (let i = 0; i < repeats; i++) {
+        const result = await rhx(["apply"], stateDir);
+        if (!result.stderr.includes("nothing to do")) throw new Error(`not a no-op:\n${result.stderr}`);
+        noop.push(result.ms);
+      }
+      for (let i = 0; i < repeats; i++) {
+        await writeFile(file, yaml(`echo v${round}-${i + 1} > /tmp/last`));
+        const result = await rhx(["apply"], stateDir);
+        if (!result.stderr.includes("run setup from step 3"))
+          throw new Error(`not a setup-only change:\n${result.stderr}`);
+        setupChange.push(result.ms);
+      }
+      if (round === 0) {
+        await writeFile(recorder.log, "");
+        await rhx(["apply"], stateDir, {
+          PATH: `${recorder.bin}${delimiter}${process.env.PATH ?? ""}`,
+          RHX_BENCH_ARGV_LOG: recorder.log,
+        });
+        noopDocker = (await readFile(recorder.log, "utf8")).split("\n").filter(Boolean);
+      }
+      log(
+        `apply: round ${round + 1}/${rounds}: cold ${cold.at(-1).toFixed(0)} ms, no-op ${noop
+          .slice(-repeats)
+          .map((v) => v.toFixed(0))
+          .join("/")} ms, setup change ${setupChange
+          .slice(-repeats)
+          .map((v) => v.toFixed(0))
+          .join("/")} ms`,
+      );
+    }
+  } finally {
+    await execa("docker", ["rm", "--force", `rhx-${cluster}`], { reject: false });
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  const coldMs = median(cold);
+  const noopMs = median(noop);
+  const setupMs = median(setupChange);
+  const forbidden = noopDocker.filter((line) => /^(login|pull|exec|run|rm|start)\b/.test(line));
+  return {
+    name,
+    description,
+    metrics: [
+      { name: "cold first apply (median)", value: coldMs, unit: "ms" },
+      { name: "no-op re-apply (median)", value: noopMs, unit: "ms" },
+      { name: "no-op re-apply / cold apply", value: noopMs / coldMs, unit: "ratio" },
+      { name: "setup-only change (median)", value: setupMs, unit: "ms" },
+      { name: "setup-only change / cold apply", value: setupMs / coldMs, unit: "ratio" },
+      { name: "docker commands in a no-op re-apply", value: noopDocker.length, unit: "count" },
+      { name: "docker login/pull/exec/run in a no-op re-apply", value: forbidden.length, unit: "count" },
+    ],
+    samples: { coldMs: cold, noopMs: noop, setupChangeMs: setupChange, noopDocker },
+    notes: [
+      registry
+        ? `cold apply logs in to and pulls from the quickstart registry ${registry.host}`
+        : `quickstart registry not set up: local image ${LOCAL_IMAGE}, no login or pull in the cold apply`,
+      ...(cli.fromSource ? ["ran from sources through tsx (dist/ missing or older than src/)"] : []),
+    ],
+  };
+}
+
+export default run;
+
+/** The built CLI when it is newer than every source file it is built from, else the sources via tsx. */
+function cliArgv() {
+  const built = join(ROOT, "dist/cli/bin.js");
+  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, "src")))
+    return { argv: [built], fromSource: false };
+  return {
+    argv: ["--import", join(ROOT, "node_modules/tsx/dist/loader.mjs"), join(ROOT, "src/cli/bin.ts")],
+    fromSource: true,
+  };
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** A `docker` that logs each call's argv (one line, space-joined) and runs the real one. */
+async function recordingDocker(dir) {
+  const real = (await execa("sh", ["-c", "command -v docker"])).stdout.trim();
+  const bin = join(dir, "bin");
+  const log = join(dir, "docker-argv.log");
+  await execa("mkdir", ["-p", bin]);
+  await writeFile(
+    join(bin, "docker"),
+    `#!/bin/sh\necho "$*" >>"$RHX_BENCH_ARGV_LOG"\nexec ${JSON.stringify(real)} "$@"\n`,
+  );
+  await chmod(join(bin, "docker"), 0o755);
+  return { bin, log };
+}
+
+async function quickstartRegistry() {
+  const file = join(ROOT, ".rhx-test", "registry", "password");
+  const password = existsSync(file) ? readFileSync(file, "utf8").split("\n")[0].trim() : "";
+  if (password === "") return undefined;
+  const up = await fetch("http://127.0.0.1:5055/v2/", { signal: AbortSignal.timeout(3_000) }).then(
+    (res) => res.status === 401 || res.ok,
+    () => false,
+  );
+  return up ? { host: "127.0.0.1:5055", username: "rhx", password } : undefined;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A loopback port free right now, below the ephemeral range like the tests' freePort. */
+async function freePort() {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  run().then(
+    (result) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`),
+    (error) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
