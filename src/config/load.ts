@@ -59,9 +59,11 @@ export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
     // Mask every secret-looking value in reach, used or not; warn only about the ones used.
     for (const [name, variable] of environment.env) if (looksSecret(name)) registerSecret(variable.value);
     for (const source of parsed.documents) {
-      const loaded = loadDocument(source, environment.env, options.unsetVariables, result.diagnostics);
-      if (!loaded) continue;
-      const first = seen.get(loaded.spec.name);
+      const document = loadDocument(source, environment.env, options.unsetVariables, result.diagnostics);
+      if (!document) continue;
+      const loaded = document.cluster;
+      // A name that could not be interpolated (validate without secrets) is nobody's duplicate.
+      const first = document.nameKnown ? seen.get(loaded.spec.name) : undefined;
       if (first) {
         result.diagnostics.push({
           code: "RHX_NAME_DUPLICATE",
@@ -72,7 +74,7 @@ export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
         });
         continue;
       }
-      seen.set(loaded.spec.name, loaded);
+      if (document.nameKnown) seen.set(loaded.spec.name, loaded);
       result.clusters.push(loaded);
     }
   }
@@ -85,7 +87,7 @@ function loadDocument(
   env: Environment,
   unset: Severity,
   diagnostics: Diagnostic[],
-): LoadedCluster | undefined {
+): { cluster: LoadedCluster; nameKnown: boolean } | undefined {
   const interpolation = interpolateDocument(source, env, unset);
   diagnostics.push(...interpolation.diagnostics);
   const secrets = new SecretCheck(source, diagnostics);
@@ -108,11 +110,14 @@ function loadDocument(
   const within = (paths: PathSegment[][], path: readonly PathSegment[]) =>
     paths.some((p) => p.length <= path.length && p.every((s, i) => s === path[i]));
   const isUnresolved = (path: readonly PathSegment[]) => within(interpolation.unresolved, path);
+  // An error about a value that could not be interpolated only repeats the interpolation problem
+  // (`provider: ${PROVIDER}` unset is "" and not a provider): leave it out, and let the rules run
+  // on the rest; they skip unresolved paths. The document itself is never such a value.
   const schemaDiagnostics = validateSchema(source, value).filter(
-    (d) => !interpolation.unresolved.some((p) => d.location && sameLocation(source, p, d)),
+    (d) => !interpolation.unresolved.some((p) => p.length > 0 && d.location && sameLocation(source, p, d)),
   );
   diagnostics.push(...schemaDiagnostics);
-  if (schemaDiagnostics.length > 0) return undefined;
+  if (schemaDiagnostics.length > 0 || !isMapping(value)) return undefined;
   const cluster = value as ClusterFile;
   const isLiteral = (path: readonly PathSegment[]) => !within(interpolation.interpolated, path);
   for (const [key, entry] of Object.entries(cluster.env ?? {}))
@@ -129,11 +134,14 @@ function loadDocument(
   if (ruleDiagnostics.some((d) => d.severity === "error")) return undefined;
   if (interpolation.diagnostics.some((d) => d.severity === "error")) return undefined;
   return {
-    spec: normalizeCluster(cluster, docker),
-    file: source.file,
-    document: source.index,
-    location: locatePath(source, ["name"]).location,
-    variables: [...interpolation.used.keys()],
+    cluster: {
+      spec: normalizeCluster(cluster, docker),
+      file: source.file,
+      document: source.index,
+      location: locatePath(source, ["name"]).location,
+      variables: [...interpolation.used.keys()],
+    },
+    nameKnown: !isUnresolved(["name"]),
   };
 }
 
@@ -173,6 +181,10 @@ class SecretCheck {
       ...locatePath(this.source, path),
     });
   }
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function sameLocation(source: SourceDocument, path: PathSegment[], diagnostic: Diagnostic): boolean {

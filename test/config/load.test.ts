@@ -179,6 +179,22 @@ describe("interpolation in a file", () => {
     expect(codes(result)).toEqual(["RHX_ENV_UNSET", "RHX_ENV_UNSET"]);
   });
 
+  test("a document that is nothing but an unset variable is still not a cluster", async () => {
+    const result = await loadText("${WHOLE_FILE}\n", { unsetVariables: "warning" });
+    expect(result.clusters).toEqual([]);
+    expect(result.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual([
+      "warning RHX_ENV_UNSET",
+      "error RHX_CONFIG_SCHEMA",
+    ]);
+  });
+
+  test("names that could not be interpolated are not duplicates of each other", async () => {
+    const doc = "name: ${NAME}\nprovider: local\nimage_id: docker:x\n";
+    const result = await loadText(`${doc}---\n${doc}`, { unsetVariables: "warning" });
+    expect(result.clusters).toHaveLength(2);
+    expect(codes(result)).toEqual(["RHX_ENV_UNSET", "RHX_ENV_UNSET"]);
+  });
+
   test("records which variables each cluster used (for watch mode)", async () => {
     const result = await loadText(
       "name: demo\nprovider: local\nimage_id: docker:x\nenv:\n  A: ${ONE}\n  B: ${MISSING:-${TWO}}\n  C: ${THREE:-unused}\n",

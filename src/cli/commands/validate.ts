@@ -22,7 +22,8 @@ export async function run(
   const valid = !hasErrors(result.diagnostics);
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = result.diagnostics.length - errors;
-  const names = result.clusters.map((c) => c.spec.name);
+  // A name that is a `${VAR}` nobody set (validate runs without secrets) is shown as such.
+  const names = result.clusters.map((c) => c.spec.name || "<unresolved name>");
   output.event("summary", { command: "validate", ok: valid, files, clusters: names, errors, warnings });
   if (!output.json) {
     const counts = `${plural(errors, "error")}${warnings ? `, ${plural(warnings, "warning")}` : ""}`;
