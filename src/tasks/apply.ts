@@ -203,7 +203,10 @@ async function planCluster(
   const name = cluster.spec.name;
   // Pre-flight guards what costs money or can fail half-way: a launch. A no-op only looks.
   if (plan.steps.launch || plan.steps.server) {
-    const checks = await options.preflight(cluster, driver, live.state === "running");
+    // The running cluster's own server holds its port, unless the port is what changes: then the new
+    // one must be free, or the restart would stop the old server and fail to start the new one.
+    const portChanges = plan.changes.some((c) => c.field === "server.port");
+    const checks = await options.preflight(cluster, driver, live.state === "running" && !portChanges);
     for (const check of checks) {
       options.output.event("preflight", { cluster: name, ...check });
       if (!options.output.json && check.status !== "pass") {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireDocker, TEST_IMAGES } from "../helpers/docker-env.ts";
 import {
@@ -87,10 +88,8 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
   });
 
   it("re-runs setup only from the changed command; the container stays the same", async () => {
-    await box.writeConfig({
-      ...doc,
-      setup: [ONE, "echo TWO >> /tmp/trace", "echo three >> /tmp/trace"],
-    });
+    doc = { ...doc, setup: [ONE, "echo TWO >> /tmp/trace", "echo three >> /tmp/trace"] };
+    await box.writeConfig(doc);
     const plan = await box.rhx(["plan", "--detailed-exitcode"]);
     expect(plan.exitCode).toBe(2);
     expect(plan.stderr).toContain('~ setup[1]: "echo two >> /tmp/trace" → "echo TWO >> /tmp/trace"');
@@ -107,13 +106,28 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
     expect(await health(port)).toContain("0.0.36");
   });
 
+  it("refuses a server.port change to a port in use at pre-flight (exit 4); the old server keeps running", async () => {
+    const busy = await freePort();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(busy, "127.0.0.1", resolve));
+    try {
+      await box.writeConfig({ ...doc, server: { port: busy, health_timeout_secs: 60 } });
+      const result = await box.rhx(["apply"]);
+      expect(result.exitCode).toBe(4);
+      expect(result.stderr).toContain(
+        `port ${busy}: 127.0.0.1:${busy} is already in use by another process.`,
+      );
+      expect(result.stderr).toContain("RHX_PORT_BUSY");
+      expect(await health(port)).toContain("0.0.36");
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+      await box.writeConfig(doc);
+    }
+  });
+
   it("restarts only the server when server.port changes", async () => {
     const newPort = await freePort();
-    doc = {
-      ...doc,
-      setup: [ONE, "echo TWO >> /tmp/trace", "echo three >> /tmp/trace"],
-      server: { port: newPort, health_timeout_secs: 60 },
-    };
+    doc = { ...doc, server: { port: newPort, health_timeout_secs: 60 } };
     await box.writeConfig(doc);
     const plan = await box.rhx(["plan"]);
     expect(plan.stderr).toContain(`~ server.port: "${port}" → "${newPort}"`);

@@ -68,7 +68,11 @@ function harness(
   };
 }
 
-async function apply(clusterSpec: ClusterSpec, driver: FakeDriver, overrides: Parameters<typeof harness>[2] = {}) {
+async function apply(
+  clusterSpec: ClusterSpec,
+  driver: FakeDriver,
+  overrides: Parameters<typeof harness>[2] = {},
+) {
   const h = harness([loaded(clusterSpec)], new Map([[clusterSpec.name, driver]]), overrides);
   const outcome = await runApply(h.options).then(
     (result) => ({ result, error: undefined }),
@@ -87,7 +91,9 @@ describe("runApply", () => {
     const first = await apply(spec(), driver);
     expect(first.exitCode).toBe(ExitCode.Ok);
     expect(first.stderr.text).toContain("dev will be created");
-    expect(first.stderr.text).toContain("✓ dev is ready: Runhouse server on 127.0.0.1:32300/check · shell: rhx ssh dev");
+    expect(first.stderr.text).toContain(
+      "✓ dev is ready: Runhouse server on 127.0.0.1:32300/check · shell: rhx ssh dev",
+    );
     expect(first.preflight).toHaveBeenCalledTimes(1);
 
     driver.calls = [];
@@ -100,11 +106,30 @@ describe("runApply", () => {
     expect(await locks()).toEqual([]);
   });
 
+  it("tells pre-flight the port is the running cluster's own, unless server.port is what changes", async () => {
+    const driver = new FakeDriver();
+    await apply(spec(), driver);
+    const setupOnly = await apply(spec({ setup: ["echo changed"] }), driver);
+    expect(setupOnly.preflight).toHaveBeenCalledWith(expect.anything(), driver, true);
+    const newPort = await apply(
+      spec({ setup: ["echo changed"], server: { ...spec().server, port: 40001 } }),
+      driver,
+    );
+    expect(newPort.preflight).toHaveBeenCalledWith(expect.anything(), driver, false);
+  });
+
   it("stops with exit 4 when a pre-flight check fails, and launches nothing", async () => {
     const driver = new FakeDriver();
     const { exitCode, stderr } = await apply(spec(), driver, {
       checks: [
-        { id: "registry", title: "registry login and image", status: "fail", code: "RHX_REGISTRY_AUTH", message: "rejected", hint: "fix it" },
+        {
+          id: "registry",
+          title: "registry login and image",
+          status: "fail",
+          code: "RHX_REGISTRY_AUTH",
+          message: "rejected",
+          hint: "fix it",
+        },
       ],
     });
     expect(exitCode).toBe(ExitCode.PreflightFailed);
@@ -129,7 +154,10 @@ describe("runApply", () => {
     await apply(spec(), driver);
     const before = await readFile(statePaths(dir, "dev").state, "utf8");
     driver.calls = [];
-    const { error, exitCode } = await apply(spec({ image_id: "docker:rhx-test/runhouse:0.0.36-nonroot" }), driver);
+    const { error, exitCode } = await apply(
+      spec({ image_id: "docker:rhx-test/runhouse:0.0.36-nonroot" }),
+      driver,
+    );
     expect(error).toBeInstanceOf(RhxError);
     expect((error as RhxError).code).toBe("RHX_CONFIRMATION_REQUIRED");
     expect(exitCode).toBe(ExitCode.Usage);
@@ -147,7 +175,12 @@ describe("runApply", () => {
   it("answers exit 5 naming the holder when another rhx holds the lock, and touches nothing", async () => {
     const path = statePaths(dir, "dev").lock;
     await mkdir(dirname(path), { recursive: true });
-    const holder = { pid: process.ppid, host: hostname(), startedAt: "2026-01-01T00:00:00Z", command: "rhx apply" };
+    const holder = {
+      pid: process.ppid,
+      host: hostname(),
+      startedAt: "2026-01-01T00:00:00Z",
+      command: "rhx apply",
+    };
     await writeFile(path, JSON.stringify(holder));
     const driver = new FakeDriver();
     const { exitCode, stderr } = await apply(spec(), driver);
@@ -174,7 +207,9 @@ describe("runApply", () => {
     const { exitCode, stderr } = await apply(spec(), driver, { approveReplace: true });
     expect(exitCode).toBe(ExitCode.StepFailed);
     expect(stderr.text).toContain("RHX_STATE_CORRUPT");
-    expect(stderr.text).toContain("The state of dev is damaged: it is not valid JSON. rhx will not overwrite it.");
+    expect(stderr.text).toContain(
+      "The state of dev is damaged: it is not valid JSON. rhx will not overwrite it.",
+    );
     expect(await readFile(path, "utf8")).toBe('{"version": 1, "name": "dev", "trunc');
     expect(driver.ops().filter((op) => op !== "status")).toEqual([]);
     expect(await locks()).toEqual([]);
