@@ -87,7 +87,13 @@ const Docker = Type.Object(
 const Runhouse = Type.Object(
   {
     version: Type.Optional(
-      str("Runhouse version installed in the container (the docker-guide era is 0.0.30–0.0.36).", ["0.0.36"]),
+      str(
+        "Runhouse version installed in the container (the docker-guide era is 0.0.30–0.0.36).",
+        ["0.0.36"],
+        {
+          default: DEFAULTS.runhouseVersion,
+        },
+      ),
     ),
     install: Type.Optional(
       Type.Boolean({

@@ -208,6 +208,7 @@ const schema11 = {
         version: {
           description: "Runhouse version installed in the container (the docker-guide era is 0.0.30–0.0.36).",
           examples: ["0.0.36"],
+          default: "0.0.36",
           type: "string",
         },
         install: {
