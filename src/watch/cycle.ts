@@ -7,7 +7,7 @@ import { loadFingerprinter } from "../state/fingerprint.ts";
 import { readState } from "../state/store.ts";
 import { type ApplyOptions, reportError, runApply } from "../tasks/apply.ts";
 import type { SafeCancel } from "./cancel.ts";
-import { actionPhrase, decide, type Phase, type Skipped } from "./decide.ts";
+import { actionPhrase, DECLINED, decide, type Phase, type Skipped } from "./decide.ts";
 
 export type CycleOutcome = "applied" | "unchanged" | "skipped" | "failed" | "cancelled" | "interrupted";
 
@@ -40,9 +40,17 @@ export interface CycleInput {
  * pipeline plans again under its locks, so what runs is always planned against the newest state.
  */
 export async function runCycle(input: CycleInput): Promise<CycleResult> {
+  const linked = linkSignals(input.interrupt, input.cancel.signal);
+  try {
+    return await cycle(input, linked.signal);
+  } finally {
+    linked.dispose();
+  }
+}
+
+async function cycle(input: CycleInput, signal: AbortSignal): Promise<CycleResult> {
   const { base, cancel } = input;
   const output = base.output;
-  const signal = AbortSignal.any([input.interrupt, cancel.signal]);
   const stopped = (ran: string[], skipped: Skipped[]): CycleResult => ({
     outcome: input.interrupt.aborted ? "interrupted" : "cancelled",
     exitCode: ExitCode.Interrupted,
@@ -80,7 +88,7 @@ export async function runCycle(input: CycleInput): Promise<CycleResult> {
       run.push(plan.cluster);
       approved = true;
     } else {
-      const skip = { cluster: plan.cluster, action: plan.action, reason: "declined at the prompt" };
+      const skip = { cluster: plan.cluster, action: plan.action, reason: DECLINED };
       skipped.push(skip);
       output.event("replace-skipped", { ...skip });
     }
@@ -152,6 +160,26 @@ function reportSkip(input: CycleInput, plans: readonly ClusterPlan[], skip: Skip
   output.text(
     `  ${output.colors.cyan("hint:")} restart with \`rhx apply --watch --allow-replace\`, or run \`rhx apply --yes\` once.`,
   );
+}
+
+/**
+ * One signal that aborts with either source. Not AbortSignal.any: on Node 20 a composite signal that
+ * still has a listener (any child process the apply left registered) is kept alive by its long-lived
+ * source, Ctrl-C's signal, so a session of thousands of applies would grow without bound.
+ */
+function linkSignals(...sources: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const forward = (event: Event) => controller.abort((event.target as AbortSignal).reason);
+  for (const source of sources) {
+    if (source.aborted) controller.abort(source.reason);
+    else source.addEventListener("abort", forward, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const source of sources) source.removeEventListener("abort", forward);
+    },
+  };
 }
 
 function codeOf(error: unknown): string {

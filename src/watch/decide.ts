@@ -51,6 +51,9 @@ export function decide(plans: readonly ClusterPlan[], policy: Policy): Decision 
   return decision;
 }
 
+/** The reason given when a person answered no at the prompt. */
+export const DECLINED = "declined at the prompt";
+
 export function skipReason(plan: ClusterPlan): string {
   const cause = plan.changes.find((c) => c.class === plan.action);
   const why = cause ? ` (${cause.kind === "condition" ? (cause.note ?? cause.field) : cause.field})` : "";

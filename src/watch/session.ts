@@ -14,7 +14,7 @@ import { type FileWatcher, watchFiles } from "./files.ts";
 import { observeOutput } from "./observe.ts";
 import { displayPath, MAX_WAIT_MS, QUIET_MS } from "./options.ts";
 import { askYesNo } from "./prompt.ts";
-import { formatStatus, type LastResult, StatusLine } from "./status.ts";
+import { formatStatus, type LastResult, lastResult, pendingPhrase, StatusLine } from "./status.ts";
 import { reportStillRunning } from "./stop.ts";
 
 /**
@@ -165,7 +165,7 @@ export class WatchSession {
     }
     const ms = Math.round(performance.now() - started);
     if (result.outcome !== "cancelled" && result.outcome !== "interrupted") this.#phase = "change";
-    this.#pending = result.skipped.map((s) => `${s.action} of ${s.cluster} (${s.reason.split(";")[0]})`);
+    this.#pending = result.skipped.map((s) => pendingPhrase(s));
     this.#last = lastResult(result, ms);
     this.#output.event("apply-finished", {
       cycle,
@@ -225,19 +225,5 @@ export class WatchSession {
   #print(write: () => void): void {
     this.#status?.clear();
     write();
-  }
-}
-
-function lastResult(result: CycleResult, ms: number): LastResult {
-  switch (result.outcome) {
-    case "applied":
-      return { kind: "applied", ms };
-    case "failed":
-      return { kind: "failed", detail: result.failure ?? `exit ${result.exitCode}` };
-    case "cancelled":
-    case "interrupted":
-      return { kind: "cancelled" };
-    default:
-      return { kind: "unchanged" };
   }
 }

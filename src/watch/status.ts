@@ -1,5 +1,7 @@
 import { redact } from "../secrets/redactor.ts";
 import { seconds } from "../tasks/reporter.ts";
+import type { CycleResult } from "./cycle.ts";
+import { DECLINED, type Skipped } from "./decide.ts";
 
 /**
  * The line watch mode shows between applies: what is watched, how the last apply ended, and what is
@@ -9,6 +11,7 @@ import { seconds } from "../tasks/reporter.ts";
 export type LastResult =
   | { kind: "applied"; ms: number }
   | { kind: "unchanged" }
+  | { kind: "skipped" }
   | { kind: "failed"; detail: string }
   | { kind: "cancelled" }
   | { kind: "invalid"; errors: number; lastGood: boolean };
@@ -32,6 +35,8 @@ function describeLast(last: LastResult): string {
       return `applied in ${seconds(last.ms)}`;
     case "unchanged":
       return "no changes";
+    case "skipped":
+      return "nothing applied";
     case "failed":
       return `failed (${last.detail})`;
     case "cancelled":
@@ -61,7 +66,7 @@ export class StatusLine {
       this.#stream.write(`${line}\n`);
       return;
     }
-    const width = this.#stream.columns ?? 120;
+    const width = this.#stream.columns || 120; // a pty without a window size reports 0
     const fitted = line.length > width - 1 ? `${line.slice(0, Math.max(0, width - 2))}…` : line;
     this.#stream.write(`\r\x1b[2K${fitted}`);
     this.#shown = true;
@@ -72,5 +77,29 @@ export class StatusLine {
     if (!this.#redraw || !this.#shown) return;
     this.#stream.write("\r\x1b[2K");
     this.#shown = false;
+  }
+}
+
+/** What waits, and for what: a person reading the status line should know what to do next. */
+export function pendingPhrase(skip: Skipped): string {
+  const what = `${skip.action} of ${skip.cluster}`;
+  return skip.reason === DECLINED
+    ? `${what} declined (save again to be asked again)`
+    : `${what} waits for --allow-replace`;
+}
+
+export function lastResult(result: CycleResult, ms: number): LastResult {
+  switch (result.outcome) {
+    case "applied":
+      return { kind: "applied", ms };
+    case "failed":
+      return { kind: "failed", detail: result.failure ?? `exit ${result.exitCode}` };
+    case "skipped":
+      return { kind: "skipped" };
+    case "cancelled":
+    case "interrupted":
+      return { kind: "cancelled" };
+    default:
+      return { kind: "unchanged" };
   }
 }

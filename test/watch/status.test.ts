@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { formatStatus, StatusLine } from "../../src/watch/status.ts";
+import { DECLINED } from "../../src/watch/decide.ts";
+import { formatStatus, lastResult, pendingPhrase, StatusLine } from "../../src/watch/status.ts";
 
 function sink() {
   let text = "";
@@ -46,5 +47,34 @@ describe("status line", () => {
     line.clear();
     line.clear();
     expect(out.text()).toBe(`\r\x1b[2K${"x".repeat(38)}…\r\x1b[2K`);
+  });
+
+  it("names what waits and for what", () => {
+    expect(pendingPhrase({ cluster: "dev", action: "replace", reason: "a replace destroys ..." })).toBe(
+      "replace of dev waits for --allow-replace",
+    );
+    expect(pendingPhrase({ cluster: "dev", action: "create", reason: DECLINED })).toBe(
+      "create of dev declined (save again to be asked again)",
+    );
+  });
+
+  it("maps how an apply ended to the status line's words", () => {
+    const base = { exitCode: 0 as const, ran: [], skipped: [] };
+    expect(lastResult({ ...base, outcome: "applied" }, 1200)).toEqual({ kind: "applied", ms: 1200 });
+    expect(lastResult({ ...base, outcome: "skipped" }, 5)).toEqual({ kind: "skipped" });
+    expect(lastResult({ ...base, outcome: "cancelled" }, 5)).toEqual({ kind: "cancelled" });
+    expect(
+      lastResult({ ...base, exitCode: 1, outcome: "failed", failure: "dev: RHX_SETUP_FAILED" }, 5),
+    ).toEqual({
+      kind: "failed",
+      detail: "dev: RHX_SETUP_FAILED",
+    });
+    expect(
+      formatStatus({
+        files: ["c.yaml"],
+        last: { kind: "failed", detail: "dev: RHX_SETUP_FAILED" },
+        pending: [],
+      }),
+    ).toBe("watching c.yaml · last: failed (dev: RHX_SETUP_FAILED)");
   });
 });

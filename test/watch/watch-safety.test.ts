@@ -19,6 +19,15 @@ const OTHER_IMAGE = TEST_IMAGES.runhouseEntrypoint;
 /** Processes inside the container that are still running `sleep 30` (a setup command). */
 const sleepers = (name: string) => inContainer(name, "ps -o pid,args | grep '[s]leep 30' || true");
 
+/** The step is reported as started before `docker exec` has the command running: wait for it. */
+async function sleeperRunning(name: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await sleepers(name)) === "") {
+    if (Date.now() > deadline) throw new Error("`sleep 30` never showed up in the container");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe("rhx apply --watch: errors, costly changes, cancels and Ctrl-C", { timeout: 150_000 }, () => {
   let project: Project | undefined;
   let watch: WatchRun | undefined;
@@ -89,6 +98,7 @@ describe("rhx apply --watch: errors, costly changes, cancels and Ctrl-C", { time
   it("a save during a long setup command cancels it and applies the newest file", async () => {
     const { project, watch } = await started(["echo before > /tmp/mark", "sleep 30"]);
     await watch.waitFor((e) => e.type === "step-started" && e.title === "sleep 30", { timeoutMs: 90_000 });
+    await sleeperRunning(project.name);
     const from = watch.events.length;
     const saved = Date.now();
     await project.write(
@@ -109,7 +119,7 @@ describe("rhx apply --watch: errors, costly changes, cancels and Ctrl-C", { time
   it("SIGINT during an apply exits 130, kills the running command, releases the lock, keeps the cluster", async () => {
     const { project, watch } = await started(["sleep 30"]);
     await watch.waitFor((e) => e.type === "step-started" && e.title === "sleep 30", { timeoutMs: 90_000 });
-    expect(await sleepers(project.name)).not.toBe("");
+    await sleeperRunning(project.name);
     watch.child.kill("SIGINT");
     const exit = await watch.exited;
     expect(exit.code).toBe(130);

@@ -1,0 +1,211 @@
+/**
+ * Benchmark case for `rhx apply --watch` (issue 6, Performance). It measures, it does not gate:
+ *
+ *  - latency: from saving a changed setup line to the first byte of that command's output, minus the
+ *    debounce quiet period (the wait a burst needs by design), median and max over several saves;
+ *  - memory: the watcher's resident set when idle, and again after many change cycles (500 by default),
+ *    to show it does not grow beyond noise.
+ *
+ * Real engine, real files: a cluster on the local Docker engine from the rhx-test image (run
+ * scripts/setup-machine.sh once). It runs the built CLI (dist/, as `npm run bench` builds it first) and
+ * falls back to the sources through tsx. Standalone: `node bench/cases/watch-latency.mjs` prints the
+ * result as JSON. Knobs: RHX_BENCH_WATCH_SAVES (latency samples, 10), RHX_BENCH_WATCH_CYCLES (500).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const QUIET_MS = 300; // src/watch/options.ts
+const IMAGE = "rhx-test/runhouse:0.0.36";
+
+export const name = "watch";
+export const description = "rhx apply --watch: save-to-output latency and watcher memory";
+
+export default async function run({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+  const saves = Number(process.env.RHX_BENCH_WATCH_SAVES ?? 10);
+  const cycles = Number(process.env.RHX_BENCH_WATCH_CYCLES ?? 500);
+  const dir = await mkdtemp(join(tmpdir(), "rhx-bench-watch-"));
+  const cluster = `bench-watch-${process.pid.toString(36)}-${Date.now().toString(36)}`;
+  const port = await freePort();
+  const file = join(dir, "cluster.yaml");
+  const yaml = (setup, comment = "") =>
+    [
+      `name: ${cluster}`,
+      "provider: local",
+      `image_id: docker:${IMAGE}`,
+      "setup:",
+      `  - ${JSON.stringify(setup)}`,
+      "runhouse:",
+      '  version: "0.0.36"',
+      "  install: true",
+      "server:",
+      `  port: ${port}`,
+      comment ? `# ${comment}` : "",
+    ].join("\n");
+  await writeFile(file, yaml("echo bench-start"));
+  const watch = startWatch(dir, join(dir, "state"));
+  try {
+    await watch.next((e) => e.type === "apply-finished", 120_000);
+
+    const latencies = [];
+    for (let i = 0; i < saves; i++) {
+      const marker = `bench-line-${i}`;
+      const from = watch.events.length;
+      const saved = performance.now();
+      await writeFile(file, yaml(`echo ${marker}`));
+      const output = await watch.next((e) => e.type === "step-output" && e.line === marker, 60_000, from);
+      latencies.push(output.arrivedAt - saved - QUIET_MS);
+      await watch.next((e) => e.type === "apply-finished", 60_000, from);
+    }
+    log(`watch: latency samples (ms, debounce removed): ${latencies.map((l) => l.toFixed(0)).join(" ")}`);
+
+    await sleep(3_000);
+    const idleRss = rssKb(watch.child.pid);
+    const started = performance.now();
+    for (let i = 0; i < cycles; i++) {
+      const from = watch.events.length;
+      // Mostly edits that plan to no change (a comment): load, validate, plan against the engine. Every
+      // 25th is a setup change that runs the whole pipeline, so its memory is in the picture too.
+      const real = i % 25 === 24;
+      await writeFile(
+        file,
+        real ? yaml(`echo cycle-${i}`) : yaml(`echo cycle-${i - (i % 25) - 1}`, `edit ${i}`),
+      );
+      await watch.next((e) => e.type === "apply-finished", 60_000, from);
+      if (i % 100 === 99)
+        log(`watch: ${i + 1}/${cycles} change cycles, rss ${(rssKb(watch.child.pid) / 1024).toFixed(1)} MB`);
+    }
+    await sleep(3_000);
+    const afterRss = rssKb(watch.child.pid);
+    return {
+      name,
+      description,
+      metrics: [
+        {
+          name: "save-to-first-output latency (median, minus debounce)",
+          value: median(latencies),
+          unit: "ms",
+        },
+        {
+          name: "save-to-first-output latency (max, minus debounce)",
+          value: Math.max(...latencies),
+          unit: "ms",
+        },
+        { name: "idle watcher RSS", value: idleRss / 1024, unit: "MB" },
+        { name: `RSS after ${cycles} change cycles`, value: afterRss / 1024, unit: "MB" },
+        { name: `RSS growth over ${cycles} cycles`, value: (afterRss - idleRss) / 1024, unit: "MB" },
+        {
+          name: "change cycle (no-op plan) mean wall time",
+          value: (performance.now() - started) / Math.max(1, cycles),
+          unit: "ms",
+        },
+      ],
+      samples: { latencyMs: latencies },
+      notes: watch.fromSource ? ["ran from sources through tsx (dist/ missing or older than src/watch)"] : [],
+    };
+  } finally {
+    watch.child.kill("SIGINT");
+    await watch.exited;
+    await execa("docker", ["rm", "--force", `rhx-${cluster}`], { reject: false });
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function startWatch(cwd, stateDir) {
+  // `npm run bench` builds dist/ first. Run standalone, a dist/ older than the sources would measure
+  // old code, so the sources (through tsx) are used then; tsx itself adds some memory.
+  const argv = builtIsCurrent()
+    ? [join(ROOT, "dist/cli/bin.js")]
+    : ["--import", join(ROOT, "node_modules/tsx/dist/loader.mjs"), join(ROOT, "src/cli/bin.ts")];
+  const child = spawn(process.execPath, [...argv, "apply", "--watch", "--json"], {
+    cwd,
+    env: { ...process.env, RHX_STATE_DIR: stateDir, CI: "true", NO_COLOR: "1", RHX_EVENTS_TAP: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const events = [];
+  const waiters = new Set();
+  let buffered = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => {
+    const arrivedAt = performance.now();
+    buffered += chunk;
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) if (line.trim()) events.push({ ...JSON.parse(line), arrivedAt });
+    for (const waiter of [...waiters]) waiter();
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const next = (match, timeoutMs, from = 0) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = events.slice(from).find(match);
+        if (found) finish(() => resolve(found));
+        else if (child.exitCode !== null) finish(() => reject(new Error(`rhx exited:\n${stderr}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`timed out:\n${stderr}`))), timeoutMs);
+      const finish = (then) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        then();
+      };
+      waiters.add(check);
+      check();
+    });
+  return { child, events, next, exited, fromSource: argv.length > 1 };
+}
+
+function builtIsCurrent() {
+  const built = join(ROOT, "dist/watch/session.js");
+  if (!existsSync(built)) return false;
+  const newest = Math.max(
+    ...readdirSync(join(ROOT, "src/watch")).map((f) => statSync(join(ROOT, "src/watch", f)).mtimeMs),
+  );
+  return statSync(built).mtimeMs >= newest;
+}
+
+function rssKb(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A loopback port free right now, below the ephemeral range like the tests' freePort. */
+async function freePort() {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  run().then(
+    (result) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`),
+    (error) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
