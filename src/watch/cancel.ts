@@ -5,11 +5,15 @@ import { interruptible } from "./decide.ts";
  * Cancels one apply for a newer change, but only at a safe point (DESIGN.md §6). Before the pipeline
  * runs a step (loading, planning, waiting for a yes) nothing has started, so it stops at once. Once
  * steps run, it waits until every running step may be stopped: a setup command or a server start is
- * interrupted (the driver kills it inside the container), a launch or a teardown finishes first.
+ * interrupted (the driver kills it inside the container), a launch or a teardown finishes first. A
+ * replace is one move: between its teardown and its launch there is no cluster at all, so it waits
+ * for the launch too rather than leave a paid-for replace half-done.
  */
 export class SafeCancel {
   readonly #controller = new AbortController();
   readonly #running = new Map<string, string>();
+  /** Clusters between the teardown and the launch of a replace. */
+  readonly #replacing = new Set<string>();
   #requested: boolean = false;
   #inPipeline: boolean = false;
 
@@ -42,14 +46,17 @@ export class SafeCancel {
       // launch is under way (an abort reaches every cluster of the apply).
       if (this.#requested && this.#allInterruptible()) this.#abort();
       this.#running.set(cluster, step);
+      if (step === "teardown") this.#replacing.add(cluster);
     } else if (type === "step-finished" || type === "step-failed") {
       this.#running.delete(cluster);
+      if (step === "launch" || (step === "teardown" && type === "step-failed"))
+        this.#replacing.delete(cluster);
       if (this.#requested && this.#allInterruptible()) this.#abort();
     }
   }
 
   #allInterruptible(): boolean {
-    return [...this.#running.values()].every(interruptible);
+    return this.#replacing.size === 0 && [...this.#running.values()].every(interruptible);
   }
 
   #abort(): void {

@@ -4,6 +4,7 @@ import type { LoadedCluster } from "../config/cluster.ts";
 import { hasErrors } from "../config/diagnostic.ts";
 import { loadClusters } from "../config/load.ts";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
+import { reportError } from "../tasks/apply.ts";
 import type { EventFields } from "../ui/events.ts";
 import type { Output } from "../ui/output.ts";
 import { SafeCancel } from "./cancel.ts";
@@ -113,7 +114,12 @@ export class WatchSession {
       while (this.#dirty !== undefined && !this.#ctx.signal.aborted) {
         const paths = this.#dirty;
         this.#dirty = undefined;
-        await this.#runOnce(paths, loaded);
+        // Whatever one apply throws, the session outlives it (a watch loop must survive its errors).
+        await this.#runOnce(paths, loaded).catch((error: unknown) => {
+          this.#cancel = undefined;
+          reportError(this.#output, "watch", error);
+          this.#last = { kind: "failed", detail: error instanceof Error ? error.message : String(error) };
+        });
         loaded = undefined;
       }
       this.#loop = undefined;

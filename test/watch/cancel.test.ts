@@ -37,7 +37,20 @@ describe("SafeCancel", () => {
     started(cancel, "a", "teardown");
     cancel.request();
     expect(cancel.signal.aborted).toBe(false);
+    // A failed teardown ends the replace: nothing more is started, so stopping is safe.
     cancel.onEvent("step-failed", { cluster: "a", step: "teardown" });
+    expect(cancel.signal.aborted).toBe(true);
+  });
+
+  it("a replace is one move: after its teardown it waits for the launch", () => {
+    const cancel = new SafeCancel();
+    cancel.enterPipeline();
+    started(cancel, "a", "teardown");
+    cancel.request();
+    finished(cancel, "a", "teardown");
+    started(cancel, "a", "launch");
+    expect(cancel.signal.aborted).toBe(false);
+    finished(cancel, "a", "launch");
     expect(cancel.signal.aborted).toBe(true);
   });
 
