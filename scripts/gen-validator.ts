@@ -14,7 +14,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
-import { ClusterSchema } from "../src/config/schema.ts";
+import { ClusterSchema, SCHEMA_ID } from "../src/config/schema.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const VALIDATOR_PATH = "src/config/generated/cluster-validator.ts";
@@ -46,7 +46,15 @@ export function validatorSource(): string {
     });
   if (/\brequire\(/.test(body))
     throw new Error("Ajv's standalone code needs a module this script does not inline");
-  const text = `${HEADER}${[...helpers.values()].join("\n")}\n${body}\n`;
+  // The schema itself, as plain data (error messages read descriptions and examples from it): Ajv's
+  // code already holds it, as the constant whose `$id` is the cluster schema's.
+  const root = new RegExp(
+    `^const (schema\\d+) = \\{"\\$id":${JSON.stringify(JSON.stringify(SCHEMA_ID)).slice(1, -1)}`,
+    "m",
+  ).exec(body);
+  if (!root) throw new Error("the cluster schema constant was not found in Ajv's standalone code");
+  const schema = `/** The cluster schema (src/config/schema.ts) as plain JSON data. */\nexport const clusterSchema = ${root[1]};\n`;
+  const text = `${HEADER}${[...helpers.values()].join("\n")}\n${body}\n${schema}`;
   return format(text);
 }
 

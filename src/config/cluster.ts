@@ -1,5 +1,6 @@
 import type { SourceLocation } from "../errors/rhx-error.ts";
-import { type ClusterFile, DEFAULTS, type Provider } from "./schema.ts";
+import { DEFAULTS, type Provider } from "./defaults.ts";
+import type { ClusterFile } from "./schema.ts";
 
 /** Registry credentials, in memory only: they never reach state, events, logs or argv. */
 export interface DockerCredentials {

@@ -1,7 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { parse } from "dotenv";
-import { expand } from "dotenv-expand";
 import type { Diagnostic } from "./diagnostic.ts";
 
 export type EnvSource = "process" | "env-file" | "dotenv";
@@ -93,7 +91,7 @@ export async function readEnvironment(
       });
       continue;
     }
-    for (const [name, value] of Object.entries(expandFile(text, env, processEnv))) {
+    for (const [name, value] of Object.entries(await expandFile(text, env, processEnv))) {
       env.set(name, { value, source: input.source, file: shown });
     }
   }
@@ -125,11 +123,13 @@ function envFileMessage(file: string, source: EnvFileInput["source"], code: stri
   }
 }
 
-function expandFile(
+async function expandFile(
   text: string,
   known: ReadonlyMap<string, EnvVar>,
   processEnv: Readonly<Record<string, string | undefined>>,
-): Record<string, string> {
+): Promise<Record<string, string>> {
+  // Imported only when there is an env file to read: most runs in CI have none.
+  const [{ parse }, { expand }] = await Promise.all([import("dotenv"), import("dotenv-expand")]);
   const parsed = parse(text);
   // dotenv-expand lets `processEnv` short-circuit a file's own value, which is right for the process
   // environment (it is strongest) but wrong for earlier files; those go in as already-parsed values.

@@ -6,11 +6,12 @@ import { checkImageReference, DOCKER_ENV, resolveCredentials } from "./credentia
 import type { Diagnostic, Severity } from "./diagnostic.ts";
 import { type Environment, envFilesFor, looksSecret, readEnvironment } from "./env.ts";
 import { literalSecretsInText } from "./file-secrets.ts";
+import { clusterSchema } from "./generated/cluster-validator.ts";
 import { type DocumentInterpolation, interpolateDocument } from "./interpolate.ts";
 import { parseConfigText } from "./parse.ts";
 import { readConfigFile } from "./read.ts";
 import { runRules } from "./rules.ts";
-import { type ClusterFile, ClusterSchema } from "./schema.ts";
+import type { ClusterFile } from "./schema.ts";
 import { locatePath, type PathSegment, type SourceDocument } from "./source.ts";
 import { validateSchema } from "./validate.ts";
 
@@ -106,7 +107,7 @@ function loadDocument(
     });
     return undefined;
   }
-  coerceInterpolated(value, interpolation.plain, ClusterSchema);
+  coerceInterpolated(value, interpolation.plain, clusterSchema);
   const within = (paths: PathSegment[][], path: readonly PathSegment[]) =>
     paths.some((p) => p.length <= path.length && p.every((s, i) => s === path[i]));
   const isUnresolved = (path: readonly PathSegment[]) => within(interpolation.unresolved, path);

@@ -1,47 +1,17 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { DEFAULTS, PROVIDERS, type Provider } from "./defaults.ts";
 
 /**
  * The single source of truth for `cluster.yaml`. `rhx schema --write` emits `runhouse.schema.json`
  * and `schemas/cluster.schema.json` from these objects, Ajv validates against the very same objects,
  * and `ClusterFile` below is the TypeScript type derived from them, so the three cannot disagree.
+ * At run time Ajv's code for it is precompiled (scripts/gen-validator.ts → generated/), so commands
+ * that only load a file never import TypeBox or Ajv.
  */
 
 export const SCHEMA_ID = "https://rhx.dev/schemas/v1/cluster.schema.json";
 
-/** SkyPilot's cloud names (sky.clouds.CLOUD_REGISTRY) plus Runhouse's `cheapest` and rhx's `local`. */
-export const PROVIDERS = [
-  "local",
-  "cheapest",
-  "aws",
-  "gcp",
-  "azure",
-  "lambda",
-  "kubernetes",
-  "runpod",
-  "oci",
-  "ibm",
-  "scp",
-  "paperspace",
-  "fluidstack",
-  "cudo",
-  "do",
-  "nebius",
-  "vast",
-  "vsphere",
-  "hyperbolic",
-] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-export const DEFAULTS = {
-  num_nodes: 1,
-  use_spot: false,
-  autostop_mins: 60,
-  runhouseVersion: "0.0.36",
-  serverPort: 32300,
-  healthPath: "/check",
-  healthTimeoutSecs: 120,
-  platform: "linux/amd64",
-} as const;
+export { DEFAULTS, PROVIDERS, type Provider } from "./defaults.ts";
 
 const str = (description: string, examples: unknown[], extra: object = {}) =>
   Type.String({ description, examples, ...extra });

@@ -1,7 +1,6 @@
 import type { ErrorObject } from "ajv";
 import type { Diagnostic } from "./diagnostic.ts";
-import { validate as generatedValidate } from "./generated/cluster-validator.ts";
-import { ClusterSchema } from "./schema.ts";
+import { clusterSchema, validate as generatedValidate } from "./generated/cluster-validator.ts";
 import { locatePath, type PathSegment, type SourceDocument } from "./source.ts";
 import { closest } from "./suggest.ts";
 
@@ -179,7 +178,7 @@ function patternMessage(
 /** The schema an error's keyword belongs to, found by its `schemaPath` in the one source of truth. */
 function parentSchema(error: ErrorObject): unknown {
   const segments = error.schemaPath.replace(/^#\//, "").split("/").slice(0, -1);
-  let node: unknown = ClusterSchema;
+  let node: unknown = clusterSchema;
   for (const raw of segments) {
     if (raw === "" || node === null || typeof node !== "object") continue;
     const segment = decodeURIComponent(raw.replace(/~1/g, "/").replace(/~0/g, "~"));

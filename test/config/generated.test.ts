@@ -9,8 +9,8 @@ import { Ajv } from "ajv";
 import { describe, expect, test } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { VALIDATOR_PATH, validatorSource } from "../../scripts/gen-validator.ts";
-import { validate as generated } from "../../src/config/generated/cluster-validator.ts";
-import { ClusterSchema } from "../../src/config/schema.ts";
+import { clusterSchema, validate as generated } from "../../src/config/generated/cluster-validator.ts";
+import { ClusterSchema, stripSymbols } from "../../src/config/schema.ts";
 import { ROOT } from "../helpers/run-cli.ts";
 
 describe("the generated validator", () => {
@@ -20,6 +20,10 @@ describe("the generated validator", () => {
       checkedIn === validatorSource(),
       `${VALIDATOR_PATH} is stale: run \`npx tsx scripts/gen-validator.ts\` and commit it`,
     ).toBe(true);
+  });
+
+  test("carries the schema as plain data, equal to the TypeBox source", () => {
+    expect(clusterSchema).toEqual(stripSymbols(ClusterSchema));
   });
 
   test("gives the same verdicts and errors as Ajv compiling the schema at runtime", async () => {

@@ -1862,3 +1862,6 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
   validate10.errors = vErrors;
   return errors === 0;
 }
+
+/** The cluster schema (src/config/schema.ts) as plain JSON data. */
+export const clusterSchema = schema11;
