@@ -191,6 +191,11 @@ export const EVENT_SCHEMAS: TObject[] = [
     "A file was written (`rhx schema --write`, `rhx init`, `plan --out`).",
   ),
   event(
+    "schema",
+    { schema: Type.Object({}, { additionalProperties: true }) },
+    "`rhx schema --json`: the cluster JSON Schema.",
+  ),
+  event(
     "summary",
     { command: S(), ok: Type.Boolean() },
     "The last event of a command: its outcome. Commands add their own fields.",

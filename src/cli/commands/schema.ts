@@ -11,8 +11,11 @@ export async function run(
   options: Record<string, unknown>,
 ): Promise<CommandResult> {
   const files = emittedSchemaFiles();
+  const cluster = files["runhouse.schema.json"] as string;
   if (options.write !== true) {
-    ctx.output.data(files["runhouse.schema.json"] ?? "");
+    // Under --json the schema travels inside an event: stdout carries nothing else.
+    if (ctx.output.json) ctx.output.event("schema", { schema: JSON.parse(cluster) as unknown });
+    else ctx.output.data(cluster);
     return ExitCode.Ok;
   }
   const root = ctx.cwd;
