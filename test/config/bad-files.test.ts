@@ -10,7 +10,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { events, ROOT, runCli, STACK_LINE } from "../helpers/run-cli.ts";
+import { ensureBuilt, events, ROOT, runBuiltCli, runCli, STACK_LINE } from "../helpers/run-cli.ts";
 
 const BAD = join(ROOT, "test/fixtures/configs/bad");
 
@@ -1129,6 +1129,7 @@ describe("files made by the test", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "rhx-bad-"));
+    if (process.getuid?.() === 0) await ensureBuilt();
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -1206,11 +1207,12 @@ describe("files made by the test", () => {
     ]);
   });
 
-  // We run as root in CI, and root reads a chmod 000 file anyway. So: as a normal user, chmod 000
-  // must give "permission denied"; as root, that case cannot happen, and what we can check is
-  // that rhx does not hang or crash on a file it cannot read to the end: a FIFO (which would
-  // block forever if opened) stands in for it, and an unreadable --env-file is covered the same way.
+  // CI runs as root, and root reads a chmod 000 file anyway. So: as a normal user, chmod 000 must
+  // give "permission denied" in-process; as root, the built CLI is spawned as `nobody` (uid 65534)
+  // to see the same refusal, and in-process we check that root simply reads the file. A FIFO (which
+  // would block forever if opened) covers "a file that cannot be read to the end".
   const isRoot = process.getuid?.() === 0;
+  const NOBODY = 65534;
 
   test.skipIf(isRoot)("an unreadable file (chmod 000, as a normal user)", async () => {
     const path = join(dir, "secret.yaml");
@@ -1227,6 +1229,18 @@ describe("files made by the test", () => {
         },
       ],
     });
+  });
+
+  test.runIf(isRoot)("as root: the built CLI run as `nobody` gets permission denied", async () => {
+    await chmod(dir, 0o755); // mkdtemp makes it 0700; nobody must reach the file to be refused it
+    const path = join(dir, "locked.yaml");
+    await writeFile(path, "name: x\nprovider: local\nimage_id: docker:x\n");
+    await chmod(path, 0o000);
+    const result = await runBuiltCli(["validate", "locked.yaml"], { cwd: dir, uid: NOBODY, gid: NOBODY });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toBe(
+      "locked.yaml:1:1 error RHX_CONFIG_UNREADABLE\n  locked.yaml cannot be read: permission denied.\n  hint: Check the file's permissions (`ls -l`); rhx only needs to read it.\n\n✗ 1 error.\n",
+    );
   });
 
   test.runIf(isRoot)("as root, chmod 000 does not stop reading: the file is validated as usual", async () => {

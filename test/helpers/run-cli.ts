@@ -29,6 +29,12 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
 }
 
+export interface SpawnOptions extends RunOptions {
+  /** Run as this user and group (only root can): lets a root test see what a normal user sees. */
+  uid?: number;
+  gid?: number;
+}
+
 /** Runs `rhx ...argv` in-process. Secrets registered by earlier runs are forgotten first. */
 export async function runCli(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   resetSecrets();
@@ -65,8 +71,10 @@ function plainEnv(env: Record<string, string | undefined> = {}): Record<string, 
 }
 
 /** Spawns the built CLI (`node dist/cli/bin.js`); call `ensureBuilt()` once before. */
-export async function runBuiltCli(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+export async function runBuiltCli(argv: readonly string[], options: SpawnOptions = {}): Promise<CliResult> {
   const result = await execa(process.execPath, [BUILT_BIN, ...argv], {
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH, ...plainEnv(options.env) },
     extendEnv: false,
