@@ -125,8 +125,6 @@ export function applySteps(input: StepsInput): StepDef[] {
     });
   }
   const setup = setupSteps(spec, fingerprint);
-  // Commands removed from the end are forgotten once the rest is current (see createPlan).
-  const currentSetup = () => state.setup.slice(0, setup.length);
   const from = plan.steps.setupFrom;
   if (from !== undefined) {
     setup.slice(from).forEach((step, offset) => {
@@ -154,7 +152,7 @@ export function applySteps(input: StepsInput): StepDef[] {
           }
           await save({ setup: [...state.setup.slice(0, index), step.fingerprint] });
           if (index === setup.length - 1) {
-            await save({ ...recordedFields(spec, fingerprint), setup: currentSetup() });
+            await save(recordedFields(spec, fingerprint));
             await stage("setup", "ok");
           }
         },
@@ -182,7 +180,8 @@ export function applySteps(input: StepsInput): StepDef[] {
             });
           await driver.waitForServer(spec, options);
           // Recording server fields here keeps a server-only change from re-running anything else.
-          await save({ ...recordedFields(spec, fingerprint), setup: currentSetup() });
+          // Setup commands removed from the end are forgotten here too (see createPlan).
+          await save({ ...recordedFields(spec, fingerprint), setup: state.setup.slice(0, setup.length) });
         }),
     });
   }

@@ -1,6 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { requireDocker, TEST_IMAGES } from "../helpers/docker-env.ts";
-import { clusterDoc, container, E2E_TEST_TIMEOUT_MS, freePort, health, Sandbox } from "./helpers.ts";
+import {
+  clusterDoc,
+  container,
+  E2E_TEST_TIMEOUT_MS,
+  expectExit,
+  freePort,
+  health,
+  Sandbox,
+} from "./helpers.ts";
 
 /** Several clusters in one apply, and several applies of one cluster. */
 
@@ -46,7 +54,7 @@ describe.sequential("concurrency", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
       "two.yaml",
     );
     const result = await box.rhx(["apply", file, "--json"]);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     const stream = events(result.stdout);
     // Both launches start before either finishes: the clusters ran side by side, not one after the other.
     const firstFinish = stream.findIndex((e) => e.type === "step-finished");
@@ -64,12 +72,12 @@ describe.sequential("concurrency", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
 
     await box.resetCalls();
     const again = await box.rhx(["apply", file]);
-    expect(again.exitCode).toBe(0);
+    expectExit(again, 0);
     expect(again.stderr).toContain("No changes. All clusters match the file.");
     expect(await box.dockerVerbs()).toEqual(["inspect", "inspect"]);
 
     const down = await box.rhx(["down", "-y", file]);
-    expect(down.exitCode).toBe(0);
+    expectExit(down, 0);
     expect(await container(a)).toBeUndefined();
     expect(await container(b)).toBeUndefined();
     const status = await box.rhx(["status", file]);
@@ -82,15 +90,15 @@ describe.sequential("concurrency", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     await box.writeConfig(clusterDoc(name, await freePort()));
     await box.hold("run");
     const first = box.spawn(["apply"], { hooks: true });
-    await box.held("run");
+    await box.held("run", first);
     const second = await box.rhx(["apply"]);
-    expect(second.exitCode).toBe(5);
+    expectExit(second, 5);
     expect(second.stderr).toContain("RHX_LOCKED");
     expect(second.stderr).toContain(`${name} is locked by rhx apply (pid ${first.pid} on`);
     expect(second.stderr).toContain(`rhx unlock ${name}`);
     await box.release("run");
     const done = await box.settle(first);
-    expect(done.exitCode).toBe(0);
+    expectExit(done, 0);
     const runs = (await box.dockerCalls()).filter((argv) => argv[0] === "run");
     expect(runs).toHaveLength(1);
   });
@@ -101,14 +109,14 @@ describe.sequential("concurrency", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     await box.resetCalls();
     await box.hold("run");
     const first = box.spawn(["apply"], { hooks: true });
-    await box.held("run");
+    await box.held("run", first);
     const second = box.spawn(["apply", "--lock-timeout", "5m"]);
     // Give the second time to reach the lock; correctness does not depend on it.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await box.release("run");
     const [one, two] = [await box.settle(first), await box.settle(second)];
-    expect(one.exitCode).toBe(0);
-    expect(two.exitCode).toBe(0);
+    expectExit(one, 0);
+    expectExit(two, 0);
     expect(two.stderr).toContain(`✓ ${name} is up to date; nothing to do.`);
     expect((await box.dockerCalls()).filter((argv) => argv[0] === "run")).toHaveLength(1);
   });

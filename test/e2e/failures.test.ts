@@ -6,6 +6,7 @@ import {
   clusterDoc,
   container,
   E2E_TEST_TIMEOUT_MS,
+  expectExit,
   freePort,
   health,
   inContainer,
@@ -75,7 +76,7 @@ describe("damaged state", () => {
     await box.resetCalls();
     for (const args of [["apply", "--yes"], ["plan"], ["status", name]]) {
       const result = await box.rhx(args);
-      expect(result.exitCode).toBe(1);
+      expectExit(result, 1);
       expect(result.stderr).toContain(code);
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -100,7 +101,7 @@ describe.sequential("faults on a real cluster", { timeout: E2E_TEST_TIMEOUT_MS }
     });
     await box.writeConfig(doc);
     const result = await box.rhx(["apply"]);
-    expect(result.exitCode).toBe(1);
+    expectExit(result, 1);
     expect(result.stderr).toContain(`[${name}] error RHX_SETUP_FAILED`);
     expect(result.stderr).toContain(`Setup step 3 (\`${failing}\`) exited with code 7.`);
     expect(result.stderr).toContain("out-line-40");
@@ -130,7 +131,7 @@ describe.sequential("faults on a real cluster", { timeout: E2E_TEST_TIMEOUT_MS }
     const plan = await box.rhx(["plan"]);
     expect(plan.stderr).toContain("steps: run setup from step 3 → restart the server");
     const fixed = await box.rhx(["apply"]);
-    expect(fixed.exitCode).toBe(0);
+    expectExit(fixed, 0);
     expect(await inContainer(name, "cat /tmp/trace")).toBe("before\nfixed\nafter");
     expect(await health(port)).toContain("0.0.36");
   });
@@ -149,7 +150,7 @@ describe.sequential("faults on a real cluster", { timeout: E2E_TEST_TIMEOUT_MS }
     });
     child.kill("SIGINT");
     const result = await box.settle(child);
-    expect(result.exitCode).toBe(130);
+    expectExit(result, 130);
     expect(result.stderr).toContain("Ctrl-C: stopping at the next safe point");
     expect(result.stderr).toContain(`${name} is still running. To tear it down: rhx down ${name}`);
     expect(await containerProcesses(name, "sleep 30")).toBe(0);
@@ -166,7 +167,7 @@ describe.sequential("faults on a real cluster", { timeout: E2E_TEST_TIMEOUT_MS }
     await box.writeConfig(clusterDoc(name, port, { setup: ["echo set-up >> /tmp/trace"] }));
     await box.hold("run");
     const child = box.spawn(["apply"], { hooks: true });
-    await box.held("run");
+    await box.held("run", child);
     expect((await box.state(name))?.stages.launch?.status).toBe("running");
     child.kill("SIGKILL");
     await box.settle(child);
@@ -184,15 +185,15 @@ describe.sequential("faults on a real cluster", { timeout: E2E_TEST_TIMEOUT_MS }
     expect(plan.stderr).toContain(`# ${name} will be REPLACED`);
     expect(plan.stderr).toContain("the previous launch did not finish");
     const refused = await box.rhx(["apply"]);
-    expect(refused.exitCode).toBe(64);
+    expectExit(refused, 64);
     expect(refused.stderr).toContain(`took over a stale lock on ${name} (pid ${child.pid} is gone)`);
     const apply = await box.rhx(["apply", "--yes"]);
-    expect(apply.exitCode).toBe(0);
+    expectExit(apply, 0);
     const live = await container(name);
     expect(live?.running).toBe(true);
     expect(live?.id).not.toBe(orphan);
     expect(await inContainer(name, "cat /tmp/trace")).toBe("set-up");
     expect(await health(port)).toContain("0.0.36");
-    expect((await box.rhx(["plan", "--detailed-exitcode"])).exitCode).toBe(0);
+    expectExit(await box.rhx(["plan", "--detailed-exitcode"]), 0);
   });
 });

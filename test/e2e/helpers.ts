@@ -209,14 +209,19 @@ export class Sandbox {
     await rm(join(this.hooks, `hold-${sub}`), { force: true });
   }
 
-  /** Resolves once a process is waiting on the hold of `sub`. */
-  async held(sub: string, timeoutMs = CLI_TIMEOUT_MS): Promise<void> {
-    await waitFor(`docker ${sub} to be held`, timeoutMs, async () =>
-      stat(join(this.hooks, `held-${sub}`)).then(
+  /** Resolves once `child` is waiting on the hold of `sub`; fails with its output if it ends first. */
+  async held(sub: string, child: RhxChild, timeoutMs = CLI_TIMEOUT_MS): Promise<void> {
+    let ended: CliResult | undefined;
+    void child.then((r) => {
+      ended = { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+    });
+    await waitFor(`docker ${sub} to be held`, timeoutMs, async () => {
+      if (ended) throw new Error(`rhx ended before docker ${sub}: exit ${ended.exitCode}\n${ended.stderr}`);
+      return stat(join(this.hooks, `held-${sub}`)).then(
         () => true,
         () => false,
-      ),
-    );
+      );
+    });
   }
 
   /** Runs `script` (sh) before every `docker SUB` of processes run with hooks. */
@@ -287,6 +292,14 @@ export class Sandbox {
   }
 }
 
+/** Asserts an exit code; on a mismatch the message carries the run's output, which says why. */
+export function expectExit(result: CliResult, code: number): void {
+  if (result.exitCode === code) return;
+  throw new Error(
+    `expected exit ${code}, got ${result.exitCode}\n--- stderr ---\n${result.stderr.slice(-6000)}\n--- stdout ---\n${result.stdout.slice(-3000)}`,
+  );
+}
+
 export interface StateFile {
   liveId?: string;
   setup: string[];
@@ -313,19 +326,23 @@ export async function waitFor(what: string, timeoutMs: number, check: () => Prom
   }
 }
 
-/** A cluster document with test defaults: the fake Runhouse image from the local engine. */
+/**
+ * A cluster document with test defaults: the fake Runhouse image from the local engine. The fake
+ * server gets 120 s instead of 20 s to come up: these machines are shared and can be very slow.
+ */
 export function clusterDoc(
   name: string,
   port: number,
-  overrides: Record<string, unknown> = {},
+  overrides: Record<string, unknown> & { env?: Record<string, string> } = {},
 ): Record<string, unknown> {
   return {
     name,
     provider: "local",
     image_id: "docker:rhx-test/runhouse:0.0.36",
     runhouse: { version: "0.0.36" },
-    server: { port, health_timeout_secs: 60 },
+    server: { port, health_timeout_secs: 120 },
     ...overrides,
+    env: { RHX_FAKE_RUNHOUSE_WAIT: "120", ...overrides.env },
   };
 }
 

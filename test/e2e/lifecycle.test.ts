@@ -7,6 +7,7 @@ import {
   clusterDoc,
   container,
   E2E_TEST_TIMEOUT_MS,
+  expectExit,
   freePort,
   health,
   inContainer,
@@ -55,7 +56,7 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
     const result = await box.rhx(["apply"]);
     expect(result.stderr).toContain(`# ${name} will be created`);
     expect(result.stderr).toContain(`✓ ${name} is ready: Runhouse server on 127.0.0.1:${port}/check`);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     const live = await container(name);
     expect(live).toMatchObject({ image: TEST_IMAGES.runhouse, running: true });
     firstId = live!.id;
@@ -77,26 +78,26 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
   it("re-applied with nothing changed, does nothing but look: one inspect, no login, pull or exec", async () => {
     await box.resetCalls();
     const result = await box.rhx(["apply"]);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     expect(result.stderr).toContain("No changes. The cluster matches the file.");
     expect(result.stderr).toContain(`✓ ${name} is up to date; nothing to do.`);
     expect(await box.dockerCalls()).toEqual([
       ["inspect", "--type", "container", "--format", "{{json .}}", `rhx-${name}`],
     ]);
     const plan = await box.rhx(["plan", "--detailed-exitcode"]);
-    expect(plan.exitCode).toBe(0);
+    expectExit(plan, 0);
   });
 
   it("re-runs setup only from the changed command; the container stays the same", async () => {
     doc = { ...doc, setup: [ONE, "echo TWO >> /tmp/trace", "echo three >> /tmp/trace"] };
     await box.writeConfig(doc);
     const plan = await box.rhx(["plan", "--detailed-exitcode"]);
-    expect(plan.exitCode).toBe(2);
+    expectExit(plan, 2);
     expect(plan.stderr).toContain('~ setup[1]: "echo two >> /tmp/trace" → "echo TWO >> /tmp/trace"');
     expect(plan.stderr).toContain("steps: run setup from step 3 → restart the server");
     await box.resetCalls();
     const result = await box.rhx(["apply"]);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     expect((await container(name))?.id).toBe(firstId);
     expect(await inContainer(name, "cat /tmp/trace")).toBe("one hello\ntwo\nthree\nTWO\nthree");
     const verbs = await box.dockerVerbs();
@@ -111,9 +112,9 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(busy, "127.0.0.1", resolve));
     try {
-      await box.writeConfig({ ...doc, server: { port: busy, health_timeout_secs: 60 } });
+      await box.writeConfig({ ...doc, server: { port: busy, health_timeout_secs: 120 } });
       const result = await box.rhx(["apply"]);
-      expect(result.exitCode).toBe(4);
+      expectExit(result, 4);
       expect(result.stderr).toContain(
         `port ${busy}: 127.0.0.1:${busy} is already in use by another process.`,
       );
@@ -127,14 +128,14 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
 
   it("restarts only the server when server.port changes", async () => {
     const newPort = await freePort();
-    doc = { ...doc, server: { port: newPort, health_timeout_secs: 60 } };
+    doc = { ...doc, server: { port: newPort, health_timeout_secs: 120 } };
     await box.writeConfig(doc);
     const plan = await box.rhx(["plan"]);
     expect(plan.stderr).toContain(`~ server.port: "${port}" → "${newPort}"`);
     expect(plan.stderr).toContain(`${name} will restart its Runhouse server`);
     await box.resetCalls();
     const result = await box.rhx(["apply"]);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     expect(await health(newPort)).toContain("0.0.36");
     expect(await health(port)).toBeUndefined();
     port = newPort;
@@ -148,11 +149,11 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
     await box.writeConfig(doc);
     await box.resetCalls();
     const result = await box.rhx(["apply"]);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     expect(result.stderr).toContain('~ autostop_mins: "60" → "15"');
     expect((await box.dockerVerbs()).filter((v) => v !== "inspect")).toEqual([]);
     const again = await box.rhx(["plan", "--detailed-exitcode"]);
-    expect(again.exitCode).toBe(0);
+    expectExit(again, 0);
   });
 
   it("refuses an image change (a replace) in a non-TTY without --yes: exit 64, nothing changed", async () => {
@@ -160,7 +161,7 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
     await box.writeConfig({ ...doc, image_id: `docker:${TEST_IMAGES.runhouseNonroot}` });
     await box.resetCalls();
     const result = await box.rhx(["apply"]);
-    expect(result.exitCode).toBe(64);
+    expectExit(result, 64);
     expect(result.stderr).toContain(`# ${name} will be REPLACED`);
     expect(result.stderr).toContain(
       `~ image_id: "docker:${TEST_IMAGES.runhouse}" → "docker:${TEST_IMAGES.runhouseNonroot}"  # forces replacement`,
@@ -175,7 +176,7 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
 
   it("replaces it with --yes: a new container from the new image, set up from scratch", async () => {
     const result = await box.rhx(["apply", "--yes"]);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     const live = await container(name);
     expect(live?.image).toBe(TEST_IMAGES.runhouseNonroot);
     expect(live?.id).not.toBe(firstId);
@@ -186,29 +187,29 @@ describe.sequential("a cluster's life on the local engine", { timeout: E2E_TEST_
 
   it("runs `rhx ssh NAME -- CMD` inside the container and passes its exit code", async () => {
     const who = await box.rhx(["ssh", name, "--", "sh", "-c", "id -u; cat /etc/rhx-test-image"]);
-    expect(who.exitCode).toBe(0);
+    expectExit(who, 0);
     expect(who.stdout).toBe("1000\nrhx-test-runhouse");
     const failing = await box.rhx(["ssh", name, "--", "sh", "-c", "exit 3"]);
-    expect(failing.exitCode).toBe(3);
+    expectExit(failing, 3);
   });
 
   it("tears down with `down` (asking first without -y), then `status` shows it absent", async () => {
     const refused = await box.rhx(["down", name]);
-    expect(refused.exitCode).toBe(64);
+    expectExit(refused, 64);
     expect(await container(name)).toBeDefined();
     const down = await box.rhx(["down", "-y", name]);
-    expect(down.exitCode).toBe(0);
+    expectExit(down, 0);
     expect(down.stderr).toContain(`${name} is torn down.`);
     expect(await container(name)).toBeUndefined();
     expect(await box.state(name)).toBeUndefined();
     const status = await box.rhx(["status", name]);
-    expect(status.exitCode).toBe(0);
+    expectExit(status, 0);
     expect(status.stderr).toMatch(new RegExp(`${name}\\s+local\\s+absent\\s+-\\s+-\\s+-\\s+never applied`));
     const json = await box.rhx(["status", name, "--json"]);
     const event = JSON.parse(json.stdout.trim().split("\n")[0]!);
     expect(event).toMatchObject({ type: "status", cluster: name, live: { state: "absent" }, recorded: null });
     const ssh = await box.rhx(["ssh", name, "--", "true"]);
-    expect(ssh.exitCode).toBe(1);
+    expectExit(ssh, 1);
     expect(ssh.stderr).toContain("RHX_NOT_RUNNING");
   });
 });

@@ -5,7 +5,15 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireDocker, TEST_IMAGES } from "../helpers/docker-env.ts";
 import { startRegistry, type TestRegistry } from "../helpers/registry.ts";
-import { clusterDoc, container, E2E_TEST_TIMEOUT_MS, freePort, health, Sandbox } from "./helpers.ts";
+import {
+  clusterDoc,
+  container,
+  E2E_TEST_TIMEOUT_MS,
+  expectExit,
+  freePort,
+  health,
+  Sandbox,
+} from "./helpers.ts";
 
 /**
  * A private image behind a real registry with htpasswd auth, credentials from SKYPILOT_DOCKER_* in the
@@ -66,7 +74,7 @@ describe.sequential("a private image", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
       setup: ['echo "pw=$REG_PW"'],
     });
     const result = await box.rhx(["apply", "--verbose"]);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     const ref = `${registry.host}/team/runhouse:0.0.36`;
     // The command printed the password; rhx printed only the mask.
     expect(result.stderr).toContain("pw=******");
@@ -80,9 +88,9 @@ describe.sequential("a private image", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
 
     await box.resetCalls();
     const again = await box.rhx(["apply"]);
-    expect(again.exitCode).toBe(0);
+    expectExit(again, 0);
     expect(await box.dockerVerbs()).toEqual(["inspect"]);
-    expect((await box.rhx(["down", "-y", name])).exitCode).toBe(0);
+    expectExit(await box.rhx(["down", "-y", name]), 0);
   });
 
   it("with a bad password: pre-flight says so (exit 4) and nothing is started", async () => {
@@ -90,7 +98,7 @@ describe.sequential("a private image", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     const { name } = await privateCluster();
     await box.resetCalls();
     const result = await box.rhx(["apply", "--yes", "--verbose"]);
-    expect(result.exitCode).toBe(4);
+    expectExit(result, 4);
     expect(result.stderr).toContain("RHX_REGISTRY_AUTH_REJECTED");
     expect(result.stderr).toContain(`The password was rejected by ${registry.host} (user "${USER}")`);
     const verbs = await box.dockerVerbs();
@@ -98,7 +106,7 @@ describe.sequential("a private image", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     expect(await container(name)).toBeUndefined();
     expect(await box.state(name)).toBeUndefined();
     const json = await box.rhx(["plan", "--json"]);
-    expect(json.exitCode).toBe(4);
+    expectExit(json, 4);
     const events = json.stdout
       .trim()
       .split("\n")
@@ -110,7 +118,7 @@ describe.sequential("a private image", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     await credentials(PASSWORD);
     const { name } = await privateCluster({ image_id: "docker:team/runhouse:9.9.9" });
     const result = await box.rhx(["apply", "--yes"]);
-    expect(result.exitCode).toBe(4);
+    expectExit(result, 4);
     expect(result.stderr).toContain("RHX_IMAGE_NOT_FOUND");
     expect(result.stderr).toMatch(/tags, nearest first: 0\.0\.36/);
     expect(await container(name)).toBeUndefined();
@@ -133,7 +141,7 @@ describe.sequential("a private image", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     } finally {
       await box.clearHooks();
     }
-    expect(result.exitCode).toBe(1);
+    expectExit(result, 1);
     expect(result.stderr).toContain("RHX_LAUNCH_LOGIN_REJECTED");
     expect(result.stderr).toContain(
       `Docker login failed: the password was rejected by ${registry.host} for user "${USER}".`,
@@ -149,14 +157,14 @@ describe.sequential("a private image", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     // The user puts the new password in .env: the plan says what happened last time, apply converges.
     await credentials(ROTATED);
     const plan = await box.rhx(["plan"]);
-    expect(plan.exitCode).toBe(0);
+    expectExit(plan, 0);
     expect(plan.stderr).toContain("previous launch failed: Docker login failed: the password was rejected");
     const apply = await box.rhx(["apply", "--yes"]);
-    expect(apply.exitCode).toBe(0);
+    expectExit(apply, 0);
     expect(await health(port)).toContain("0.0.36");
     expect((await box.state(name))?.stages.launch?.status).toBe("ok");
-    expect((await box.rhx(["plan", "--detailed-exitcode"])).exitCode).toBe(0);
+    expectExit(await box.rhx(["plan", "--detailed-exitcode"]), 0);
     await copyFile(join(registry.dir, "htpasswd.orig"), htpasswd);
-    expect((await box.rhx(["down", "-y", name])).exitCode).toBe(0);
+    expectExit(await box.rhx(["down", "-y", name]), 0);
   });
 });
