@@ -12,8 +12,8 @@
  * `node bench/cases/watch-latency.mjs` prints the result as JSON. Knobs: RHX_BENCH_WATCH_SAVES
  * (latency samples, 10), RHX_BENCH_WATCH_CYCLES (500). About 7 minutes with the defaults.
  */
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -58,6 +58,15 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`) } 
     ].join("\n");
   await writeFile(file, yaml("echo bench-start"));
   const watch = startWatch(dir, join(dir, "state"));
+  // A bench killed from outside (a timeout, Ctrl-C) never reaches `finally`: clean up synchronously.
+  const onSignal = (signal) => {
+    watch.child.kill("SIGKILL");
+    spawnSync("docker", ["rm", "--force", `rhx-${cluster}`], { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
   try {
     await watch.next((e) => e.type === "apply-finished", 120_000);
 
@@ -116,6 +125,8 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`) } 
       samples: { latencyMs: latencies },
     };
   } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
     watch.child.kill("SIGINT");
     await watch.exited;
     await execa("docker", ["rm", "--force", `rhx-${cluster}`], { reject: false });
