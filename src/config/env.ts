@@ -91,7 +91,9 @@ export async function readEnvironment(
       });
       continue;
     }
-    for (const [name, value] of Object.entries(await expandFile(text, env, processEnv))) {
+    const expanded = await expandFile(text, env, processEnv);
+    diagnostics.push(...checkReferences(text, shown, expanded.parsed, env, processEnv));
+    for (const [name, value] of Object.entries(expanded.values)) {
       env.set(name, { value, source: input.source, file: shown });
     }
   }
@@ -127,7 +129,7 @@ async function expandFile(
   text: string,
   known: ReadonlyMap<string, EnvVar>,
   processEnv: Readonly<Record<string, string | undefined>>,
-): Promise<Record<string, string>> {
+): Promise<{ parsed: Record<string, string>; values: Record<string, string> }> {
   // Imported only when there is an env file to read: most runs in CI have none.
   const [{ parse }, { expand }] = await Promise.all([import("dotenv"), import("dotenv-expand")]);
   const parsed = parse(text);
@@ -138,7 +140,66 @@ async function expandFile(
   const scope: Record<string, string> = {};
   for (const [name, value] of Object.entries(processEnv)) if (value !== undefined) scope[name] = value;
   const result = expand({ parsed: { ...earlier, ...parsed }, processEnv: scope });
-  const out: Record<string, string> = {};
-  for (const name of Object.keys(parsed)) out[name] = result.parsed?.[name] ?? parsed[name] ?? "";
-  return out;
+  const values: Record<string, string> = {};
+  for (const name of Object.keys(parsed)) values[name] = result.parsed?.[name] ?? parsed[name] ?? "";
+  return { parsed, values };
+}
+
+/**
+ * dotenv-expand expands in file order and silently gives an unknown variable the empty string:
+ * `A=${B}` above `B=x` makes A empty. Say so, at the line, without quoting it (it may hold a secret).
+ */
+function checkReferences(
+  text: string,
+  file: string,
+  parsed: Record<string, string>,
+  known: ReadonlyMap<string, EnvVar>,
+  processEnv: Readonly<Record<string, string | undefined>>,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const names = Object.keys(parsed);
+  const position = new Map(names.map((name, index) => [name, index]));
+  const defined = (name: string) => known.has(name) || processEnv[name] !== undefined;
+  names.forEach((name, index) => {
+    const reference = /(?<!\\)\$\{([^{}]+)\}|(?<!\\)\$([A-Za-z_][A-Za-z0-9_]*)/g;
+    for (const match of (parsed[name] ?? "").matchAll(reference)) {
+      const expression = match[1] ?? match[2] ?? "";
+      const operator = /:\+|\+|:-|-/.exec(expression);
+      const target = operator ? expression.slice(0, operator.index) : expression;
+      const at = position.get(target);
+      if (operator || target === name || defined(target) || (at !== undefined && at < index)) continue;
+      const later = at !== undefined;
+      const location = { file, line: lineOf(text, name), column: 1 };
+      // A secret's value may hold a `$` of its own: never name what follows it.
+      if (looksSecret(name)) {
+        diagnostics.push({
+          code: "RHX_ENV_FILE_REFERENCE",
+          severity: "warning",
+          message: `${name} has a \`$\` reference to a variable that is ${later ? "set further down" : "not set"}, so part of its value is replaced with an empty string.`,
+          hint: "If the `$` belongs to the value, write it as `\\$`.",
+          location,
+        });
+        break;
+      }
+      diagnostics.push({
+        code: "RHX_ENV_FILE_REFERENCE",
+        severity: "warning",
+        message: later
+          ? `${name} refers to ${target}, which is set further down in ${file}; env files expand in order, so ${name} gets an empty value there.`
+          : `${name} refers to ${target}, which is not set; it expands to an empty string.`,
+        hint: later
+          ? `Move the ${target}= line above ${name}=.`
+          : `Set ${target}, give a default (\${${target}:-value}), or write a literal \`$\` as \`\\$\`.`,
+        location,
+      });
+    }
+  });
+  return diagnostics;
+}
+
+function lineOf(text: string, name: string): number {
+  const lines = text.split(/\r?\n/);
+  const key = new RegExp(`^\\s*(export\\s+)?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*[=:]`);
+  const index = lines.findIndex((line) => key.test(line));
+  return index + 1 || 1;
 }

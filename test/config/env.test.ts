@@ -93,6 +93,69 @@ describe("where variables come from", () => {
   });
 });
 
+describe("references inside env files", () => {
+  test("a reference to a variable set further down, or nowhere, is a warning at its line", async () => {
+    await writeFile(join(dir, "cluster.yaml"), cluster());
+    await writeFile(
+      join(dir, ".env"),
+      [
+        "# references",
+        "A=${B}",
+        "B=x",
+        "C=$NOPE-y",
+        "D=${E:-fine}",
+        "F=\\$literal",
+        "G=${FROM_PROCESS}",
+        "H=${B}",
+        "REGISTRY_TOKEN=pa$word123",
+        "WHO=${A}",
+      ].join("\n"),
+    );
+    const result = await load({ processEnv: { FROM_PROCESS: "p" } });
+    expect(
+      result.diagnostics.map((d) => [
+        d.code,
+        d.severity,
+        `${d.location?.file}:${d.location?.line}`,
+        d.message,
+      ]),
+    ).toEqual([
+      [
+        "RHX_ENV_FILE_REFERENCE",
+        "warning",
+        ".env:2",
+        "A refers to B, which is set further down in .env; env files expand in order, so A gets an empty value there.",
+      ],
+      [
+        "RHX_ENV_FILE_REFERENCE",
+        "warning",
+        ".env:4",
+        "C refers to NOPE, which is not set; it expands to an empty string.",
+      ],
+      [
+        "RHX_ENV_FILE_REFERENCE",
+        "warning",
+        ".env:9",
+        "REGISTRY_TOKEN has a `$` reference to a variable that is not set, so part of its value is replaced with an empty string.",
+      ],
+    ]);
+    // What dotenv-expand does, which is why the warnings exist.
+    expect(result.clusters[0]?.spec.env.WHO).toBe("");
+    // The secret's remainder is never named in a message.
+    expect(JSON.stringify(result.diagnostics)).not.toContain("word123");
+    expect(result.diagnostics.every((d) => d.frame === undefined)).toBe(true);
+  });
+
+  test("names defined in an earlier env file or the process are fine", async () => {
+    await writeFile(join(dir, "cluster.yaml"), cluster());
+    await writeFile(join(dir, ".env"), "BASE=b\n");
+    await writeFile(join(dir, "a.env"), "WHO=${BASE}-${USER_NAME}\n");
+    const result = await load({ envFiles: ["a.env"], processEnv: { USER_NAME: "u" } });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.clusters[0]?.spec.env.WHO).toBe("b-u");
+  });
+});
+
 describe("side effects", () => {
   test("process.env is never written, and dotenv prints nothing", async () => {
     await writeFile(join(dir, "cluster.yaml"), cluster());

@@ -6,7 +6,7 @@
  * failure fast-check prints the seed and path to replay it (`fc.assert(..., { seed, path })`).
  */
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -272,6 +272,63 @@ describe("loadClusters", () => {
         },
       ),
       runs(300),
+    );
+  });
+});
+
+describe("env files", () => {
+  const envLine = fc.oneof(
+    fc
+      .tuple(
+        fc.constantFrom("A", "B", "C", "HF_TOKEN", "export A", " B", "1X", ""),
+        fc.constantFrom("=", " = ", ":", "=="),
+        fc.oneof(
+          fc.constantFrom(
+            "${A}",
+            "$B$B",
+            "${C:-${A}}",
+            "'$A'",
+            '"${B}\\n"',
+            "\\$A",
+            "${",
+            "}",
+            "$$",
+            "`x`",
+            "#c",
+          ),
+          fc.string({ maxLength: 12 }),
+        ),
+      )
+      .map(([k, op, v]) => `${k}${op}${v}`),
+    fc.string({ maxLength: 20 }),
+  );
+
+  test("never throw or hang, whatever they hold and however they refer to each other", async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(envLine, { maxLength: 12 }),
+        fc.array(envLine, { maxLength: 6 }),
+        async (dotenv, extra) => {
+          const sub = join(dir, `env-${n++}`);
+          await mkdir(sub);
+          await writeFile(
+            join(sub, "cluster.yaml"),
+            "name: e\nprovider: local\nimage_id: docker:x\nenv:\n  V: ${A:-a}${B:-b}\n",
+          );
+          await writeFile(join(sub, ".env"), dotenv.join("\n"));
+          await writeFile(join(sub, "extra.env"), extra.join("\r\n"));
+          const result = await loadClusters({
+            files: ["cluster.yaml"],
+            envFiles: ["extra.env"],
+            cwd: sub,
+            processEnv: { C: "c" },
+            unsetVariables: "error",
+          });
+          for (const d of result.diagnostics) expectLocated(d);
+        },
+      ),
+      runs(200),
     );
   });
 });
