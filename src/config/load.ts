@@ -107,6 +107,7 @@ function loadDocument(
     });
     return undefined;
   }
+  registerSecretFields(value);
   coerceInterpolated(value, interpolation.plain, clusterSchema);
   const within = (paths: PathSegment[][], path: readonly PathSegment[]) =>
     paths.some((p) => p.length <= path.length && p.every((s, i) => s === path[i]));
@@ -144,6 +145,20 @@ function loadDocument(
     },
     nameKnown: !isUnresolved(["name"]),
   };
+}
+
+/**
+ * Secret fields are secrets whatever variable filled them (`password: ${REG_PASS}`): register them
+ * before validation, whose messages may quote a value that happens to be the same.
+ */
+function registerSecretFields(value: unknown): void {
+  if (!isMapping(value)) return;
+  const docker = value.docker;
+  if (isMapping(docker) && typeof docker.password === "string") registerSecret(docker.password);
+  const env = value.env;
+  if (isMapping(env))
+    for (const [key, entry] of Object.entries(env))
+      if (looksSecret(key) && typeof entry === "string") registerSecret(entry);
 }
 
 /** The registry password is a secret wherever it came from; warn once if it is too short to mask. */

@@ -143,6 +143,13 @@ const scenarios: Scenario[] = [
     env: { HF_TOKEN: PASSWORD },
   },
   {
+    name: "in a variable whose name does not look secret, used as docker.password and as the name",
+    config:
+      "name: ${REG_PASS}\nprovider: aws\nimage_id: docker:x\ndocker:\n  username: bot\n  password: ${REG_PASS}\n  server: ghcr.io\n",
+    env: { REG_PASS: PASSWORD },
+    shows: "name: ${REG_PASS}",
+  },
+  {
     name: "written literally, in a file that does not parse",
     config: LITERAL_BROKEN,
   },
