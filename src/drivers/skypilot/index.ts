@@ -1,10 +1,100 @@
+/**
+ * The `skypilot` driver (DESIGN.md §5): every cloud provider, through the `sky` CLI. What it runs,
+ * per SkyPilot version, is in docs/skypilot.md; the CLI contract in contracts/skypilot-cli.md.
+ */
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { execa } from "execa";
+import type { ClusterSpec } from "../../config/cluster.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
+import { serverStartCommand, shellQuote } from "../../runhouse/commands.ts";
 import type { Driver } from "../types.ts";
+import { createSkyCli, type Environment, resolveProgram } from "./cli.ts";
+import { SSH_CONNECT_OPTIONS, skyExec, sshExec } from "./exec.ts";
+import { skyLaunch } from "./launch.ts";
+import { notOwned, skySetAutostop, skyTeardown } from "./lifecycle.ts";
+import { DEFAULT_POLL_INTERVAL_MS, skyWaitForServer } from "./server.ts";
+import { type Ownership, skyStatus, stateDirOwnership } from "./status.ts";
 
-/** Placeholder until the SkyPilot driver lands (issue 5): refuses clearly instead of pretending. */
-export function createSkyDriver(_options: { env: Readonly<Record<string, string | undefined>> }): Driver {
-  throw new RhxError({
-    code: "RHX_DRIVER_UNAVAILABLE",
-    message: "Cloud providers (through SkyPilot) are not available in this build yet; use `provider: local`.",
+export interface SkyDriverOptions {
+  /** The run's environment: PATH finds `sky` and `ssh`; children start from it. */
+  env: Environment;
+  /** rhx's state dir, whose records say which clusters rhx made (default: as the CLI resolves it). */
+  stateDir?: string | undefined;
+  /** Replaces the state-dir ownership test (driver tests). */
+  ownership?: Ownership | undefined;
+  /** The `sky` program (name on PATH or a path). */
+  sky?: string | undefined;
+  /** The `ssh` program (name on PATH or a path). */
+  ssh?: string | undefined;
+  /** Interval between health checks in waitForServer. */
+  healthPollIntervalMs?: number | undefined;
+}
+
+export function createSkyDriver(options: SkyDriverOptions): Driver {
+  const env = options.env;
+  const cli = createSkyCli(env, options.sky);
+  const ssh = resolveProgram(options.ssh ?? "ssh", env.PATH ?? "");
+  const owned = options.ownership ?? stateDirOwnership(options.stateDir ?? defaultStateDir(env));
+  const intervalMs = options.healthPollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  return {
+    kind: "skypilot",
+    status: (spec, { signal }) => skyStatus(cli, spec.name, owned, { signal }),
+    launch: (spec, step) => skyLaunch(cli, owned, spec, step),
+    exec: (spec, command, step) =>
+      // The server must outlive the command that starts it; a SkyPilot job's leftovers do not.
+      command === serverStartCommand(spec)
+        ? sshExec(ssh, env, spec, command, step)
+        : skyExec(cli, spec, command, step, { jobName: "rhx-exec", numNodes: spec.num_nodes }),
+    waitForServer: (spec, step) => skyWaitForServer(cli, spec, step, intervalMs),
+    setAutostop: (spec, step) => skySetAutostop(cli, owned, spec, step),
+    teardown: (spec, step) => skyTeardown(cli, owned, spec, step),
+    shell: (spec, command) => shell(cli, owned, ssh, env, spec, command),
+    teardownCommand: (name) => `rhx down ${name}`,
+  };
+}
+
+/**
+ * `ssh NAME` (a login shell) or `ssh NAME CMD`: SkyPilot's ssh config lands in the container for
+ * docker clusters, like `runhouse ssh`. Each word of CMD is quoted, so the remote shell sees the argv.
+ */
+async function shell(
+  cli: ReturnType<typeof createSkyCli>,
+  owned: Ownership,
+  ssh: string,
+  env: Environment,
+  spec: Pick<ClusterSpec, "name">,
+  command: readonly string[],
+): Promise<number> {
+  const live = await skyStatus(cli, spec.name, owned);
+  if (live.state === "absent") {
+    throw new RhxError({
+      code: "RHX_CLUSTER_NOT_FOUND",
+      message: `SkyPilot has no cluster named ${spec.name}.`,
+      hint: `Create it with rhx apply (cluster "${spec.name}").`,
+    });
+  }
+  if (!live.ownedByRhx) throw notOwned(spec.name, "shell");
+  if (live.state !== "running") {
+    throw new RhxError({
+      code: "RHX_CLUSTER_NOT_RUNNING",
+      message: `${spec.name} is not running (${live.detail ?? live.state}).`,
+      hint: `Bring it back with rhx apply, or remove it with rhx down ${spec.name}.`,
+    });
+  }
+  const tty = process.stdin.isTTY && process.stdout.isTTY ? ["-t"] : [];
+  const remote = command.length > 0 ? [command.map(shellQuote).join(" ")] : [];
+  const result = await execa(ssh, [...tty, ...SSH_CONNECT_OPTIONS, spec.name, ...remote], {
+    stdio: "inherit",
+    reject: false,
+    env: { ...env },
   });
+  return result.exitCode ?? 1;
+}
+
+/** As the CLI resolves it (cli/context.ts): $RHX_STATE_DIR, else $XDG_STATE_HOME/rhx, else ~/.local/state/rhx. */
+function defaultStateDir(env: Environment): string {
+  if (env.RHX_STATE_DIR) return resolve(env.RHX_STATE_DIR);
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rhx");
+  return join(homedir(), ".local", "state", "rhx");
 }

@@ -22,6 +22,8 @@ export interface SkyClusterStatus {
   infra?: string;
   cloud?: string;
   region?: string;
+  /** SkyPilot's id of this incarnation of the cluster (JSON only); a relaunch under the name changes it. */
+  clusterHash?: string;
 }
 
 /** Output of `sky` that a parser could not make sense of; carries the text for the error report. */
@@ -96,6 +98,8 @@ export function parseStatusJson(stdout: string): SkyClusterStatus[] {
     if (typeof resources === "string") result.resources = resources;
     if (typeof item.cloud === "string") result.cloud = item.cloud;
     if (typeof item.region === "string") result.region = item.region;
+    if (typeof item.cluster_hash === "string" && item.cluster_hash !== "")
+      result.clusterHash = item.cluster_hash;
     if (result.cloud !== undefined) {
       result.infra = result.region === undefined ? result.cloud : `${result.cloud} (${result.region})`;
     }
