@@ -36,19 +36,14 @@ export async function run(
   return valid ? ExitCode.Ok : ExitCode.ConfigInvalid;
 }
 
-/**
- * cac 7 hands a kebab-case boolean flag the next argument as its value (`--strict-env a.yaml` gives
- * `strictEnv: "a.yaml"`), and puts files after `--` in `options["--"]`; both are still files.
- */
+/** Files after `--` (cac puts them in `options["--"]`) are files too. */
 function readArguments(
   args: unknown[],
   options: Record<string, unknown>,
 ): { files: string[]; strictEnv: boolean } {
   const given = Array.isArray(args[0]) ? args[0].map(String) : [];
-  const swallowed = typeof options.strictEnv === "string" ? [options.strictEnv] : [];
   const afterDashes = Array.isArray(options["--"]) ? options["--"].map(String) : [];
-  const strictEnv = options.strictEnv !== undefined && options.strictEnv !== false;
-  return { files: filesOrDefault([...swallowed, ...given, ...afterDashes]), strictEnv };
+  return { files: filesOrDefault([...given, ...afterDashes]), strictEnv: options.strictEnv === true };
 }
 
 function plural(count: number, word: string): string {
