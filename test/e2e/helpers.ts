@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { accessSync, constants } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { stringify } from "yaml";
+import { resolveProgram } from "../../src/drivers/local/docker.ts";
 import { docker, freePort, removeContainers } from "../helpers/docker-env.ts";
 
 /**
@@ -26,20 +26,6 @@ export const E2E_TEST_TIMEOUT_MS = 600_000;
 
 const US = "\x1f";
 const RS = "\x1e";
-
-function realDocker(): string {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, "docker");
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error("docker is not on PATH");
-}
 
 /** The recorder: one record per call (argv joined by US, ended by RS, one write), then hooks, then docker. */
 function recorderScript(real: string): string {
@@ -98,6 +84,8 @@ export class Sandbox {
   readonly bin: string;
   /** Every stdout and stderr of every rhx run, for the leak scan. */
   readonly transcript: string[] = [];
+  /** Docker calls already reset away, kept for the leak scan. */
+  readonly allCalls: string[][] = [];
   readonly clusters = new Set<string>();
   readonly prefix: string;
   #count = 0;
@@ -116,7 +104,9 @@ export class Sandbox {
     const base = await mkdtemp(join(tmpdir(), "rhx-e2e-"));
     const box = new Sandbox(base, `${prefix}${process.pid.toString(36)}`);
     for (const d of [box.dir, box.stateDir, box.tmp, box.hooks, box.bin]) await mkdir(d, { recursive: true });
-    await writeFile(join(box.bin, "docker"), recorderScript(realDocker()));
+    const real = resolveProgram("docker");
+    if (real === "docker") throw new Error("docker is not on PATH");
+    await writeFile(join(box.bin, "docker"), recorderScript(real));
     await chmod(join(box.bin, "docker"), 0o755);
     await writeFile(box.argvLog, "");
     return box;
@@ -195,9 +185,6 @@ export class Sandbox {
     this.allCalls.push(...(await this.dockerCalls()));
     await writeFile(this.argvLog, "");
   }
-
-  /** Calls already reset away, kept for the leak scan. */
-  readonly allCalls: string[][] = [];
 
   /** Holds every `docker SUB` (of processes run with hooks) until `release(SUB)`. */
   async hold(sub: string): Promise<void> {
