@@ -72,14 +72,17 @@ function plainEnv(env: Record<string, string | undefined> = {}): Record<string, 
 
 /** Spawns the built CLI (`node dist/cli/bin.js`); call `ensureBuilt()` once before. */
 export async function runBuiltCli(argv: readonly string[], options: SpawnOptions = {}): Promise<CliResult> {
-  const result = await execa(process.execPath, [BUILT_BIN, ...argv], {
+  // `--`, as the bin's shebang has: Node 20 would otherwise read rhx's own --env-file (nodejs/node#54232).
+  const result = await execa(process.execPath, ["--", BUILT_BIN, ...argv], {
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH, ...plainEnv(options.env) },
+    // Every --json event of the suite is validated against the event schema (test/global-setup.ts).
+    env: { PATH: process.env.PATH, RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP, ...plainEnv(options.env) },
     extendEnv: false,
     reject: false,
-    timeout: 30_000,
+    // Generous: an apply on a loaded 2-core machine can take a while; a hang still ends.
+    timeout: 180_000,
     stripFinalNewline: false,
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };

@@ -136,7 +136,7 @@ describe("exit codes (DESIGN.md §3)", () => {
     const name = uniqueName("exit-int");
     names.push(name);
     const path = await file(`${name}.yaml`, cluster(name, await freePort(), "setup:\n  - sleep 300\n"));
-    const child = execa(process.execPath, [BUILT_BIN, "--json", "apply", path], {
+    const child = execa(process.execPath, ["--", BUILT_BIN, "--json", "apply", path], {
       cwd: dir,
       env: { PATH: process.env.PATH, NO_COLOR: "1", ...env() },
       extendEnv: false,

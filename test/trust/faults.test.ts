@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, removeContainers, requireDocker, TEST_IMAGES, uniqueName } from "../helpers/docker-env.ts";
 import { BUILT_BIN, ensureBuilt, events, runBuiltCli } from "../helpers/run-cli.ts";
@@ -43,8 +43,8 @@ async function clusterFile(name: string, body: string): Promise<string> {
   return path;
 }
 
-function spawnApply(path: string, env: Record<string, string> = {}): ResultPromise {
-  return execa(process.execPath, [BUILT_BIN, "--json", "apply", path], {
+function spawnApply(path: string, env: Record<string, string> = {}) {
+  return execa(process.execPath, ["--", BUILT_BIN, "--json", "apply", path], {
     cwd: work,
     env: { PATH: process.env.PATH, NO_COLOR: "1", ...baseEnv(env) },
     extendEnv: false,
@@ -54,7 +54,7 @@ function spawnApply(path: string, env: Record<string, string> = {}): ResultPromi
 
 /** Resolves once the event stream of `child` contains an event matching `match`. */
 function waitForEvent(
-  child: ResultPromise,
+  child: ReturnType<typeof spawnApply>,
   match: (event: Record<string, unknown>) => boolean,
 ): Promise<void> {
   let buffer = "";

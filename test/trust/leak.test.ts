@@ -151,7 +151,7 @@ describe("no secret leaks", () => {
     const interrupted = uniqueName("leak-int");
     names.push(interrupted);
     const intDir = await project(interrupted, { setup: ["echo $API_TOKEN", "sleep 300"] });
-    const child = execa(process.execPath, [BUILT_BIN, "-v", "apply"], {
+    const child = execa(process.execPath, ["--", BUILT_BIN, "-v", "apply"], {
       cwd: intDir,
       env: { RHX_STATE_DIR: stateDir, TMPDIR: rhxTmp, PATH: `${binDir}:${process.env.PATH}`, CI: "true" },
       extendEnv: false,
