@@ -4,13 +4,14 @@ import { checkRegistry } from "./checks/registry.ts";
 import type { Check, CheckResult, PreflightOptions } from "./types.ts";
 
 /** The checks per driver, run in parallel; each answers in seconds and none mutates anything. */
-async function checksFor(kind: Driver["kind"]): Promise<Check[]> {
+async function checksFor(kind: Driver["kind"], launching: boolean): Promise<Check[]> {
+  const registry = launching ? [checkRegistry] : [];
   if (kind === "local") {
     const { localChecks } = await import("./checks/local.ts");
-    return [...localChecks, checkRegistry];
+    return [...localChecks, ...registry];
   }
   const { skyChecks } = await import("./checks/sky.ts");
-  return [...skyChecks, checkRegistry];
+  return [...skyChecks, ...registry];
 }
 
 /**
@@ -22,7 +23,7 @@ export async function runPreflight(
   driver: Pick<Driver, "kind">,
   options: PreflightOptions,
 ): Promise<CheckResult[]> {
-  const checks = await checksFor(driver.kind);
+  const checks = await checksFor(driver.kind, options.launching ?? true);
   const results = await Promise.all(
     checks.map((check) =>
       check(cluster, options).catch(

@@ -15,6 +15,11 @@ export interface PreflightOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** True when this cluster's own server already holds `server.port` (a re-apply). */
   clusterRunning: boolean;
+  /**
+   * False when the apply pulls nothing (a setup or server change on a running cluster): the registry is
+   * not asked then, so an expired registry token or a registry outage cannot block a setup change.
+   */
+  launching?: boolean;
 }
 
 export type Check = (

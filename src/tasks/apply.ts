@@ -32,7 +32,13 @@ export interface ApplyOptions {
   signal: AbortSignal;
   env: Readonly<Record<string, string | undefined>>;
   driverFor(cluster: LoadedCluster): Promise<Driver>;
-  preflight(cluster: LoadedCluster, driver: Driver, clusterRunning: boolean): Promise<CheckResult[]>;
+  /** `launching`: the plan launches (pulls); otherwise the registry need not be asked. */
+  preflight(
+    cluster: LoadedCluster,
+    driver: Driver,
+    clusterRunning: boolean,
+    launching: boolean,
+  ): Promise<CheckResult[]>;
   /** `plan` stops after printing; `apply` goes on. */
   mode: "plan" | "apply";
   /** -y/--yes (or --allow-replace in watch mode): replaces need no question. */
@@ -206,7 +212,8 @@ async function planCluster(
     // The running cluster's own server holds its port, unless the port is what changes: then the new
     // one must be free, or the restart would stop the old server and fail to start the new one.
     const portChanges = plan.changes.some((c) => c.field === "server.port");
-    const checks = await options.preflight(cluster, driver, live.state === "running" && !portChanges);
+    const running = live.state === "running" && !portChanges;
+    const checks = await options.preflight(cluster, driver, running, plan.steps.launch);
     for (const check of checks) {
       options.output.event("preflight", { cluster: name, ...check });
       if (!options.output.json && check.status !== "pass") {

@@ -90,6 +90,28 @@ describe.sequential("a private image", { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     const again = await box.rhx(["apply"]);
     expectExit(again, 0);
     expect(await box.dockerVerbs()).toEqual(["inspect"]);
+
+    // A setup change pulls nothing, so it does not ask the registry: an expired token or a registry
+    // outage cannot block it. Here the registry stops accepting the password first.
+    const htpasswd = join(registry.dir, "htpasswd");
+    await copyFile(htpasswd, join(registry.dir, "htpasswd.orig"));
+    await writeFile(htpasswd, await htpasswdLine(USER, ROTATED));
+    try {
+      await box.writeConfig(
+        clusterDoc(name, port, {
+          image_id: "docker:team/runhouse:0.0.36",
+          env: { REG_PW: "${SKYPILOT_DOCKER_PASSWORD}" },
+          setup: ['echo "pw=$REG_PW"', "echo second"],
+        }),
+      );
+      await box.resetCalls();
+      expectExit(await box.rhx(["apply"]), 0);
+      const verbs = await box.dockerVerbs();
+      expect(verbs).not.toContain("login");
+      expect(verbs).not.toContain("pull");
+    } finally {
+      await copyFile(join(registry.dir, "htpasswd.orig"), htpasswd);
+    }
     expectExit(await box.rhx(["down", "-y", name]), 0);
   });
 

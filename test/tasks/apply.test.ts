@@ -106,16 +106,25 @@ describe("runApply", () => {
     expect(await locks()).toEqual([]);
   });
 
-  it("tells pre-flight the port is the running cluster's own, unless server.port is what changes", async () => {
+  it("tells pre-flight the port is the running cluster's own unless it changes, and whether it launches", async () => {
     const driver = new FakeDriver();
-    await apply(spec(), driver);
+    const first = await apply(spec(), driver);
+    expect(first.preflight).toHaveBeenCalledWith(expect.anything(), driver, false, true);
     const setupOnly = await apply(spec({ setup: ["echo changed"] }), driver);
-    expect(setupOnly.preflight).toHaveBeenCalledWith(expect.anything(), driver, true);
+    expect(setupOnly.preflight).toHaveBeenCalledWith(expect.anything(), driver, true, false);
     const newPort = await apply(
       spec({ setup: ["echo changed"], server: { ...spec().server, port: 40001 } }),
       driver,
     );
-    expect(newPort.preflight).toHaveBeenCalledWith(expect.anything(), driver, false);
+    expect(newPort.preflight).toHaveBeenCalledWith(expect.anything(), driver, false, false);
+    const replace = await apply(
+      spec({ setup: ["echo changed"], server: { ...spec().server, port: 40001 }, image_id: "docker:x:2" }),
+      driver,
+      {
+        approveReplace: true,
+      },
+    );
+    expect(replace.preflight).toHaveBeenCalledWith(expect.anything(), driver, true, true);
   });
 
   it("stops with exit 4 when a pre-flight check fails, and launches nothing", async () => {

@@ -66,8 +66,8 @@ export function applyOptions(
     // -v streams every output line, which a redrawing renderer would swallow.
     liveRenderer: ctx.interactive && !ctx.globals.json && !ctx.globals.verbose,
     driverFor: (cluster) => driverFor(driverKind(cluster.spec.provider), { env: ctx.env }),
-    preflight: (cluster, driver, running) =>
-      runPreflight(cluster, driver, { signal: ctx.signal, env: ctx.env, clusterRunning: running }),
+    preflight: (cluster, driver, running, launching) =>
+      runPreflight(cluster, driver, { signal: ctx.signal, env: ctx.env, clusterRunning: running, launching }),
   };
 }
 
