@@ -47,7 +47,8 @@ function corrupt(name: string, path: string, why: string): RhxError {
   return new RhxError({
     code: "RHX_STATE_CORRUPT",
     message: `The state of ${name} is damaged: ${why}. rhx will not overwrite it.`,
-    hint: `Inspect ${path}; if the cluster is gone, delete the file. \`rhx status ${name}\` shows what runs.`,
+    // status and down read the state too, so they cannot be the first step; without the file they work.
+    hint: `Inspect ${path}. To start over, move it away: then \`rhx status ${name}\` shows what runs and \`rhx down ${name}\` removes it.`,
   });
 }
 

@@ -67,8 +67,13 @@ describe("damaged state", () => {
       "RHX_STATE_CORRUPT",
       /is damaged: it is not valid JSON/,
     ],
-    ["from a newer rhx", '{"version": 7, "name": "x"}\n', "RHX_STATE_FUTURE", /written by a newer rhx/],
-  ])("a %s state file: a clear error, the file untouched, nothing done", async (_, text, code, message) => {
+    [
+      "a state file from a newer rhx",
+      '{"version": 7, "name": "x"}\n',
+      "RHX_STATE_FUTURE",
+      /written by a newer rhx/,
+    ],
+  ])("%s: a clear error, the file untouched, nothing done", async (_, text, code, message) => {
     const name = box.name();
     await box.writeConfig(clusterDoc(name, await freePort()));
     await mkdir(dirname(box.statePath(name)), { recursive: true });
@@ -80,6 +85,7 @@ describe("damaged state", () => {
       expect(result.stderr).toContain(code);
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      if (code === "RHX_STATE_CORRUPT") expect(result.stderr).toContain(`\`rhx down ${name}\` removes it`);
     }
     expect(await readFile(box.statePath(name), "utf8")).toBe(text);
     const verbs = await box.dockerVerbs();
