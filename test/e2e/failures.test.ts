@@ -62,7 +62,7 @@ async function containerProcesses(name: string, prefix: string): Promise<number>
 describe("damaged state", () => {
   it.each([
     [
-      "corrupt",
+      "a corrupt state file",
       '{"version": 1, "name": "x", "fields": {',
       "RHX_STATE_CORRUPT",
       /is damaged: it is not valid JSON/,
