@@ -219,7 +219,7 @@ export function classifySkyFailure(input: SkyFailureInput): SkyFailure | undefin
     return withDetail({
       code: "RHX_SKY_NO_CAPACITY",
       message: `No capacity for ${name} in any region or zone SkyPilot tried; nothing was left running.`,
-      hint: "Try another region, zone or instance type (or spot vs on-demand), or run `rhx apply` again later.",
+      hint: "Try another region, zone or instance type (or spot vs on-demand), let SkyPilot keep trying with `sky: {launch: {retry_until_up: true}}`, or run `rhx apply` again later.",
       clusterLeftBilled: false,
     });
   }

@@ -15,7 +15,7 @@ import { redact, registerSecret } from "../../secrets/redactor.ts";
 import type { RunResult } from "../exec.ts";
 import type { LiveCluster, StepOptions } from "../types.ts";
 import type { SkyCli, SkyInfo } from "./cli.ts";
-import { throwIfFailed } from "./errors.ts";
+import { commandFailure, failureError } from "./errors.ts";
 import { type Ownership, skyStatus } from "./status.ts";
 import { stripAnsi } from "./status-output.ts";
 import { withTaskFile } from "./task-file.ts";
@@ -72,7 +72,12 @@ export async function skyLaunch(
     // A terminal's Ctrl-C reaches `sky` too, which may exit 130 before rhx's own cancel lands.
     if (options.signal.aborted || result.exitCode === 130)
       throw await stopped(cli, owned, spec.name, info, recent, { kind: "cancel" });
-    throwIfFailed(result, spec.name);
+    const failure = commandFailure(result, spec.name);
+    if (failure) {
+      if (failure.code === "RHX_SKY_DOCKER_LOGIN" && spec.docker?.password === "")
+        failure.hint = `The password is empty, so SkyPilot logs in with the VM's own identity: that needs SkyPilot ≥0.11 for ECR or ≥0.10 for Artifact Registry (this is ${info.version.raw}) and an instance role or service account allowed to pull. Upgrade SkyPilot or set SKYPILOT_DOCKER_PASSWORD, then \`rhx apply --yes\`.`;
+      throw failureError(failure);
+    }
     const live = await skyStatus(cli, spec.name, owned, { signal: options.signal });
     if (live.state !== "running") {
       throw new RhxError({

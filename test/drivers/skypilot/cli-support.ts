@@ -67,8 +67,9 @@ export class SkyCliBox {
     };
   }
 
-  async rhx(args: readonly string[], extra: Record<string, string> = {}): Promise<CliResult> {
-    const result = await execa(process.execPath, ["--import", TSX, CLI, ...args], {
+  /** Starts `rhx ARGS` without waiting (for signals). */
+  spawn(args: readonly string[], extra: Record<string, string> = {}) {
+    return execa(process.execPath, ["--import", TSX, CLI, ...args], {
       cwd: this.project,
       env: this.env(extra),
       extendEnv: false,
@@ -76,6 +77,16 @@ export class SkyCliBox {
       stdin: "ignore",
       timeout: CLI_TIMEOUT_MS,
     });
+  }
+
+  async rhx(args: readonly string[], extra: Record<string, string> = {}): Promise<CliResult> {
+    return this.settle(this.spawn(args, extra));
+  }
+
+  async settle(
+    child: PromiseLike<{ exitCode?: number | undefined; stdout?: unknown; stderr?: unknown }>,
+  ): Promise<CliResult> {
+    const result = await child;
     const out = {
       exitCode: result.exitCode ?? -1,
       stdout: String(result.stdout ?? ""),
@@ -85,8 +96,9 @@ export class SkyCliBox {
     return out;
   }
 
-  writeConfig(doc: Record<string, unknown>): void {
-    writeFileSync(join(this.project, "cluster.yaml"), stringify(doc));
+  writeConfig(doc: Record<string, unknown>, file = "cluster.yaml"): string {
+    writeFileSync(join(this.project, file), stringify(doc));
+    return file;
   }
 
   writeEnv(vars: Record<string, string>): void {
@@ -118,6 +130,18 @@ export class SkyCliBox {
   ): { stages: Record<string, { status: string; error?: { code: string; message: string } }> } | undefined {
     try {
       return JSON.parse(readFileSync(join(this.stateDir, "clusters", `${name}.json`), "utf8"));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The fake's record of a cluster (its SkyPilot status), if any. */
+  skyCluster(name: string): { status: string } | undefined {
+    try {
+      const state = JSON.parse(readFileSync(join(this.skyState, "state.json"), "utf8")) as {
+        clusters: Partial<Record<string, { status: string }>>;
+      };
+      return state.clusters[name];
     } catch {
       return undefined;
     }

@@ -92,6 +92,15 @@ describe.each(VERSIONS)("SkyPilot %s", { timeout: 180_000 }, (version) => {
     });
   });
 
+  it("status: tolerates the local-server start prose, the #10713 line and ANSI colours", async () => {
+    const b = box(version, { FAKE_SKY_SERVER_START: "1", FAKE_SKY_ANSI: "1" });
+    b.own("demo");
+    const driver = b.driver();
+    expect((await driver.status(clusterSpec(), step())).state).toBe("absent");
+    await driver.launch(clusterSpec(), step());
+    expect(await driver.status(clusterSpec(), step())).toMatchObject({ state: "running", ownedByRhx: true });
+  });
+
   it("capacity: RHX_SKY_NO_CAPACITY, nothing left", async () => {
     const b = box(version, { FAKE_SKY_OUTCOME: "capacity" });
     b.own("demo");

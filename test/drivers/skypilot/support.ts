@@ -93,7 +93,9 @@ export class SkyBox {
     this.stateDir = join(this.dir, "rhx-state");
     this.bin = join(this.dir, "bin");
     this.record = join(this.dir, "record.jsonl");
-    this.skyStateDir = extra.FAKE_SKY_STATE ?? join(this.dir, "sky");
+    this.skyStateDir = Object.hasOwn(extra, "FAKE_SKY_STATE")
+      ? String(extra.FAKE_SKY_STATE)
+      : join(this.dir, "sky");
     writeFakeRunhouse(this.bin);
     writeFileSync(this.record, "");
     this.env = {
