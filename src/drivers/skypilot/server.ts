@@ -28,8 +28,9 @@ export function healthUrl(spec: Pick<ClusterSpec, "server">): string {
 /** The polling script (POSIX sh); prints one `rhx-health:` verdict line and exits 0 or 1. */
 export function healthScript(url: string, budgetSecs: number, intervalMs: number): string {
   const interval = (intervalMs / 1000).toFixed(3).replace(/\.?0+$/, "");
+  // Whole seconds (portable `date`): +1 so the budget is never cut short by the start's fraction.
   return `url=${shellQuote(url)}
-deadline=$(( $(date +%s) + ${budgetSecs} ))
+deadline=$(( $(date +%s) + ${budgetSecs} + 1 ))
 attempt=0
 while :; do
   attempt=$((attempt + 1))

@@ -53,6 +53,7 @@ describe("parseStatusJson", () => {
         cloud: "AWS",
         region: "us-east-1",
         infra: "AWS (us-east-1)",
+        clusterHash: "9c1d",
       },
     ]);
   });
