@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { copyFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { requireDocker, TEST_IMAGES } from "../helpers/docker-env.ts";
 import { startRegistry, type TestRegistry } from "../helpers/registry.ts";
 import {
@@ -34,6 +34,11 @@ beforeAll(async () => {
   registry = await startRegistry({ users: { [USER]: PASSWORD } });
   await registry.push(TEST_IMAGES.runhouse, "team/runhouse:0.0.36");
   box = await Sandbox.create("pr");
+});
+
+afterEach(async () => {
+  await box.clearHooks();
+  await box.sweep();
 });
 
 afterAll(async () => {
