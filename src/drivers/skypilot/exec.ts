@@ -137,6 +137,15 @@ export async function sshExec(
     input: [...exports, command].join("\n"),
     onOutput: options.onOutput,
     allowFailure: true,
+  }).catch((error: unknown) => {
+    if (isRhxError(error) && error.code === "RHX_COMMAND_NOT_FOUND")
+      throw new RhxError({
+        code: "RHX_SSH_NOT_FOUND",
+        message: "`ssh` (an OpenSSH client) was not found on PATH; rhx starts the Runhouse server over ssh.",
+        hint: "Install an OpenSSH client (openssh-client on Debian/Ubuntu); SkyPilot writes the ssh config for `ssh <cluster>`.",
+        exitCode: ExitCode.StepFailed,
+      });
+    throw error;
   });
   if (result.exitCode === 255 && SSH_ERROR.test(result.stderr)) {
     const said = result.stderr.split("\n").find((line) => SSH_ERROR.test(line)) ?? result.stderr;

@@ -12,7 +12,7 @@ import type { ClusterSpec } from "../../config/cluster.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
 import { redact, registerSecret } from "../../secrets/redactor.ts";
-import type { RunResult } from "../exec.ts";
+import { CommandError, type RunResult } from "../exec.ts";
 import type { LiveCluster, StepOptions } from "../types.ts";
 import type { SkyCli, SkyInfo } from "./cli.ts";
 import { commandFailure, failureError } from "./errors.ts";
@@ -60,7 +60,11 @@ export async function skyLaunch(
     try {
       result = await cli.run(args, { signal: options.signal, timeoutMs: options.timeoutMs, env, onOutput });
     } catch (error) {
-      if (isCode(error, "RHX_CANCELLED"))
+      // Cancelled by rhx, or `sky` itself killed by a signal (a terminal's Ctrl-C reaches it too).
+      if (
+        isCode(error, "RHX_CANCELLED") ||
+        (error instanceof CommandError && error.commandExitCode === undefined)
+      )
         throw await stopped(cli, owned, spec.name, info, recent, { kind: "cancel" });
       if (isCode(error, "RHX_STEP_TIMEOUT"))
         throw await stopped(cli, owned, spec.name, info, recent, {

@@ -200,4 +200,29 @@ describe.each(VERSIONS)("SkyPilot %s", { timeout: 180_000 }, (version) => {
     expect(error.message).toContain("was cancelled");
     expect(b.skyState().clusters.demo?.status).toBe("INIT");
   });
+
+  it("a terminal's Ctrl-C reaches sky too: rhx cancels the request id sky printed", async () => {
+    const b = box(version);
+    const gate = join(b.dir, "gate");
+    b.own("demo");
+    const lines: string[] = [];
+    const launching = b.driver({ FAKE_SKY_LAUNCH_GATE: gate }).launch(clusterSpec(), step(lines));
+    // Provisioning has begun (sky prints this just before it waits on the cloud).
+    for (let i = 0; i < 600 && !lines.some((l) => l.startsWith("⚙︎ Launching on")); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    const pid = b.records().find((r) => r.argv[0] === "launch")?.pid;
+    if (pid === undefined) throw new Error("no launch recorded");
+    process.kill(pid, "SIGINT");
+    const error = await failure(launching);
+    writeFileSync(gate, "");
+    expect(error.code).toBe("RHX_CANCELLED");
+    const printed = /sky api cancel (\S+)/.exec(lines.join("\n"))?.[1];
+    expect(printed).toMatch(/^[0-9a-f]{8}$/);
+    // The printed id is used as it is; no need to look the request up.
+    expect(b.skyCalls().filter((argv) => argv[0] === "api")).toEqual([["api", "cancel", "-y", printed]]);
+    expect(b.skyState().requests.find((r) => r.request_id.startsWith(printed ?? "-"))?.status).toBe(
+      "CANCELLED",
+    );
+  });
 });

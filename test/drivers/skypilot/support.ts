@@ -67,6 +67,7 @@ esac
 
 export interface Recorded {
   program?: string;
+  pid?: number;
   argv: string[];
   env?: Record<string, { set: boolean; nonEmpty: boolean }>;
   task?: {
