@@ -89,6 +89,13 @@ async function shell(
     reject: false,
     env: { ...env },
   });
+  if (result.exitCode === undefined && result.code === "ENOENT") {
+    throw new RhxError({
+      code: "RHX_SSH_NOT_FOUND",
+      message: "`ssh` (an OpenSSH client) was not found on PATH.",
+      hint: "Install an OpenSSH client (openssh-client on Debian/Ubuntu); SkyPilot writes the ssh config for `ssh <cluster>`.",
+    });
+  }
   return result.exitCode ?? 1;
 }
 
