@@ -1,7 +1,12 @@
 import { type Static, Type } from "@sinclair/typebox";
 
-/** The state file's format; emitted to schemas/state.schema.json. Never holds a secret value. */
-export const STATE_VERSION = 1;
+import { STATE_VERSION } from "./check-state.ts";
+
+/**
+ * The state file's format; emitted to schemas/state.schema.json. Never holds a secret value. Reading
+ * a state checks it with check-state.ts, which follows the same rules without loading TypeBox.
+ */
+export { STATE_VERSION };
 
 const Stage = Type.Object(
   {

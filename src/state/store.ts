@@ -1,11 +1,11 @@
 import { readFile, rm } from "node:fs/promises";
-import { Value } from "@sinclair/typebox/value";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 import { redactValue } from "../secrets/redactor.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
+import { STATE_VERSION, stateProblem } from "./check-state.ts";
 import { statePaths } from "./paths.ts";
-import { type ClusterState, ClusterStateSchema, STATE_VERSION } from "./schema.ts";
+import type { ClusterState } from "./schema.ts";
 
 /** Reads a cluster's state; undefined when rhx never applied it. A bad file is an error, never ignored. */
 export async function readState(stateDir: string, name: string): Promise<ClusterState | undefined> {
@@ -36,11 +36,9 @@ export async function readState(stateDir: string, name: string): Promise<Cluster
       exitCode: ExitCode.StepFailed,
     });
   }
-  if (!Value.Check(ClusterStateSchema, value)) {
-    const first = [...Value.Errors(ClusterStateSchema, value)][0];
-    throw corrupt(name, path, first ? `${first.path || "/"} ${first.message}` : "its shape is wrong");
-  }
-  return value;
+  const problem = stateProblem(value);
+  if (problem !== undefined) throw corrupt(name, path, problem);
+  return value as ClusterState;
 }
 
 function corrupt(name: string, path: string, why: string): RhxError {
