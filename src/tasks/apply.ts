@@ -21,7 +21,7 @@ import type { Output } from "../ui/output.ts";
 import { mapBounded } from "./bounded.ts";
 import { confirm } from "./confirm.ts";
 import { StepReporter } from "./reporter.ts";
-import { type ClusterRun, type RunOutcome, runClusters } from "./run-clusters.ts";
+import type { ClusterRun, RunOutcome } from "./run-clusters.ts";
 import { newRunId, RunLog } from "./run-log.ts";
 import { applySteps } from "./steps.ts";
 
@@ -167,7 +167,8 @@ export async function runApply(options: ApplyOptions): Promise<ApplyResult> {
     const outcomes =
       runs.length === 0
         ? []
-        : await runClusters(runs, {
+        : // listr2 is loaded only when there is work: a no-op re-apply never pays for it.
+          await (await import("./run-clusters.ts")).runClusters(runs, {
             reporter,
             signal: options.signal,
             concurrency: options.concurrency,
