@@ -7,6 +7,7 @@ import { execa } from "execa";
 import { stringify } from "yaml";
 import { resolveProgram } from "../../src/drivers/local/docker.ts";
 import { docker, freePort, removeContainers } from "../helpers/docker-env.ts";
+import type { CliResult } from "../helpers/run-cli.ts";
 
 /**
  * End-to-end sandboxes: the real CLI as a child process (`node --import tsx src/cli/bin.ts`, so it runs
@@ -59,12 +60,6 @@ function startCli(args: readonly string[], cwd: string, env: Record<string, stri
 }
 
 export type RhxChild = ReturnType<typeof startCli>;
-
-export interface CliResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
 
 export interface RunOptions {
   env?: Record<string, string>;
