@@ -172,7 +172,14 @@ export class SkyCliBox {
     return listFiles(this.tmp).filter((file) => file.includes("rhx-sky-"));
   }
 
-  cleanup(): void {
+  /** Ends every cluster of this box (and every process on them) with the fake's `sky down -a -y --purge`, then removes it. */
+  async cleanup(): Promise<void> {
+    await execa(join(FAKE_BIN, "sky"), ["down", "-a", "-y", "--purge"], {
+      env: this.env(),
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+    });
     rmSync(this.base, { recursive: true, force: true });
   }
 }

@@ -9,8 +9,8 @@ import { resetSecrets } from "../../../src/secrets/redactor.ts";
 import { CREDENTIALS, clusterSpec, SkyBox, step, VERSIONS } from "./support.ts";
 
 const boxes: SkyBox[] = [];
-afterEach(() => {
-  for (const box of boxes.splice(0)) box.cleanup();
+afterEach(async () => {
+  for (const box of boxes.splice(0)) await box.cleanup();
   resetSecrets();
 });
 

@@ -5,8 +5,8 @@ import { isRhxError, type RhxError } from "../../../src/errors/rhx-error.ts";
 import { clusterSpec, SkyBox, step, VERSIONS } from "./support.ts";
 
 const boxes: SkyBox[] = [];
-afterEach(() => {
-  for (const b of boxes.splice(0)) b.cleanup();
+afterEach(async () => {
+  for (const b of boxes.splice(0)) await b.cleanup();
 });
 
 async function launched(version: string, env: Record<string, string> = {}) {

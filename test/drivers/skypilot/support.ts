@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { type ClusterSpec, type DockerCredentials, normalizeCluster } from "../../../src/config/cluster.ts";
 import type { ClusterFile } from "../../../src/config/schema.ts";
 import { createSkyDriver, type SkyDriverOptions } from "../../../src/drivers/skypilot/index.ts";
@@ -158,7 +159,14 @@ export class SkyBox {
     return join(this.skyStateDir, "clusters", name);
   }
 
-  cleanup(): void {
+  /** Ends every cluster of the fake (and every process on them) with `sky down -a -y --purge`, then removes the box. */
+  async cleanup(): Promise<void> {
+    await execa(join(FAKE_BIN, "sky"), ["down", "-a", "-y", "--purge"], {
+      env: this.env,
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+    });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
