@@ -13,7 +13,8 @@ import { CREDENTIALS, clusterSpec, SkyBox, step, VERSIONS } from "./support.ts";
 const boxes: SkyBox[] = [];
 afterEach(async () => {
   // `sky down -a` ends everything on the clusters (the fake kills the node's processes).
-  for (const b of boxes.splice(0)) await b.cleanup();
+  // Newest first: a box that shares another's fake state must not outlive it.
+  for (const b of boxes.splice(0).reverse()) await b.cleanup();
   resetSecrets();
 });
 

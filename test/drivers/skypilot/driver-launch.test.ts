@@ -10,7 +10,8 @@ import { CREDENTIALS, clusterSpec, SkyBox, step, VERSIONS } from "./support.ts";
 
 const boxes: SkyBox[] = [];
 afterEach(async () => {
-  for (const box of boxes.splice(0)) await box.cleanup();
+  // Newest first: a box that shares another's fake state must not outlive it.
+  for (const box of boxes.splice(0).reverse()) await box.cleanup();
   resetSecrets();
 });
 

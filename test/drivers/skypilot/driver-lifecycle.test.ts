@@ -6,7 +6,8 @@ import { clusterSpec, SkyBox, step, VERSIONS } from "./support.ts";
 
 const boxes: SkyBox[] = [];
 afterEach(async () => {
-  for (const b of boxes.splice(0)) await b.cleanup();
+  // Newest first: a box that shares another's fake state must not outlive it.
+  for (const b of boxes.splice(0).reverse()) await b.cleanup();
 });
 
 async function launched(version: string, env: Record<string, string> = {}) {
