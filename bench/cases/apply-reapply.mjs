@@ -196,9 +196,9 @@ export default run;
 function cliArgv() {
   const built = join(ROOT, "dist/cli/bin.js");
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, "src")))
-    return { argv: [built], fromSource: false };
+    return { argv: ["--", built], fromSource: false };
   return {
-    argv: ["--import", join(ROOT, "node_modules/tsx/dist/loader.mjs"), join(ROOT, "src/cli/bin.ts")],
+    argv: ["--import", join(ROOT, "node_modules/tsx/dist/loader.mjs"), "--", join(ROOT, "src/cli/bin.ts")],
     fromSource: true,
   };
 }

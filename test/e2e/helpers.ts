@@ -49,7 +49,8 @@ exec ${JSON.stringify(real)} "$@"
 }
 
 function startCli(args: readonly string[], cwd: string, env: Record<string, string>) {
-  return execa(process.execPath, ["--import", TSX, CLI, ...args], {
+  // `--` as the bin's shebang has: Node 20 would otherwise read rhx's own --env-file (nodejs/node#54232).
+  return execa(process.execPath, ["--import", TSX, "--", CLI, ...args], {
     cwd,
     env,
     extendEnv: false,
