@@ -21,6 +21,6 @@ export async function resolveDriver(ctx: CommandContext, target: Target): Promis
     target.kind === "cluster"
       ? driverKind(target.cluster.spec.provider)
       : (state?.driver ?? driverKind(state?.provider ?? "local"));
-  const driver = await driverFor(kind, { env: ctx.env });
+  const driver = await driverFor(kind, { env: ctx.env, stateDir: ctx.globals.stateDir });
   return { name, spec: target.kind === "cluster" ? target.cluster.spec : { name }, driver, state };
 }

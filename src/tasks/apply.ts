@@ -306,10 +306,14 @@ function reportOutcomes(
   for (const outcome of outcomes) {
     const run = runs.find((r) => r.name === outcome.name);
     const entry = planned.find((p) => p.plan.cluster === outcome.name);
-    if (
-      !outcome.ok &&
-      !(interrupted && isRhxError(outcome.error) && outcome.error.code === "RHX_CANCELLED")
-    ) {
+    // A plain "interrupted" is noise after Ctrl-C, except for a launch: its message says what may
+    // have been left half-made (SkyPilot keeps provisioning after its client dies).
+    const quietCancel =
+      interrupted &&
+      isRhxError(outcome.error) &&
+      outcome.error.code === "RHX_CANCELLED" &&
+      outcome.failedStep !== "launch";
+    if (!outcome.ok && !quietCancel) {
       reportError(output, outcome.name, outcome.error);
       if (run?.log.used && !output.json) output.text(`  full output: ${run.log.path}`);
     }

@@ -65,7 +65,8 @@ export function applyOptions(
     stepTimeoutMs: flags.stepTimeoutMs,
     // -v streams every output line, which a redrawing renderer would swallow.
     liveRenderer: ctx.interactive && !ctx.globals.json && !ctx.globals.verbose,
-    driverFor: (cluster) => driverFor(driverKind(cluster.spec.provider), { env: ctx.env }),
+    driverFor: (cluster) =>
+      driverFor(driverKind(cluster.spec.provider), { env: ctx.env, stateDir: ctx.globals.stateDir }),
     preflight: (cluster, driver, running, launching) =>
       runPreflight(cluster, driver, { signal: ctx.signal, env: ctx.env, clusterRunning: running, launching }),
   };

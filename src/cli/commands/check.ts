@@ -18,7 +18,7 @@ export async function run(ctx: CommandContext, args: unknown[]): Promise<Command
     // Only the local port check cares whether the cluster already runs (its server holds the port).
     if (kind === "local") {
       try {
-        const driver = await driverFor(kind, { env: ctx.env });
+        const driver = await driverFor(kind, { env: ctx.env, stateDir: ctx.globals.stateDir });
         running = (await driver.status(cluster.spec, { signal: ctx.signal })).state === "running";
       } catch (error) {
         // The engine itself may be what is missing: the engine check says so properly.
