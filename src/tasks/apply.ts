@@ -85,9 +85,12 @@ export async function runApply(options: ApplyOptions): Promise<ApplyResult> {
     const planned: PlannedCluster[] = [];
     const failures: { cluster: string; error: unknown }[] = [];
     const preflightFailed: string[] = [];
-    await mapBounded(options.clusters, options.concurrency, async (cluster) => {
-      try {
-        if (options.mode === "apply") {
+    // Locks are taken one at a time in name order: two applies of the same clusters then queue
+    // instead of each holding one lock and waiting (with --lock-timeout) for the other's.
+    const ready: LoadedCluster[] = [];
+    if (options.mode === "apply") {
+      for (const cluster of [...options.clusters].sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1))) {
+        try {
           locks.push(
             await acquireLock(options.stateDir, cluster.spec.name, {
               timeoutMs: options.lockTimeoutMs,
@@ -97,7 +100,16 @@ export async function runApply(options: ApplyOptions): Promise<ApplyResult> {
                 output.warn(`took over a stale lock on ${cluster.spec.name} (pid ${owner.pid} is gone).`),
             }),
           );
+          ready.push(cluster);
+        } catch (error) {
+          failures.push({ cluster: cluster.spec.name, error });
         }
+      }
+    } else {
+      ready.push(...options.clusters);
+    }
+    await mapBounded(ready, options.concurrency, async (cluster) => {
+      try {
         const result = await planCluster(cluster, options, fingerprint);
         if (!result.ok) preflightFailed.push(cluster.spec.name);
         else planned.push(result.planned);
