@@ -5,6 +5,8 @@
  * Failures become RhxErrors carrying the command, its exit code and the tail of its output, so a driver
  * can classify them and the CLI can print them without ever showing execa's own text (which quotes argv).
  */
+import { accessSync, constants } from "node:fs";
+import { delimiter, isAbsolute, join } from "node:path";
 import { execa } from "execa";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
@@ -171,4 +173,20 @@ function spawnOrSignalError(
 
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** `which`, without spawning anything. Falls back to the bare name so a missing program is reported by run(). */
+export function resolveProgram(program: string, path = process.env.PATH ?? ""): string {
+  if (isAbsolute(program) || program.includes("/")) return program;
+  for (const dir of path.split(delimiter)) {
+    if (dir === "") continue;
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return program;
 }

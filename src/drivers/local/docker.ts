@@ -2,9 +2,11 @@
  * The docker CLI as the local driver calls it: one resolved binary, every call through `run` (so it is
  * cancellable, bounded and redacted), and an unreachable engine reported the same way everywhere.
  */
-import { accessSync, constants } from "node:fs";
-import { delimiter, isAbsolute, join } from "node:path";
-import { type RunOptions, type RunResult, run } from "../exec.ts";
+import { type RunOptions, type RunResult, resolveProgram, run } from "../exec.ts";
+
+// Callers (pre-flight, tests) find the program the same way the driver does.
+export { resolveProgram };
+
 import { classifyDockerError, engineUnreachable } from "./classify.ts";
 
 export interface DockerCli {
@@ -37,22 +39,6 @@ export function createDockerCli(program = "docker"): DockerCli {
       return result;
     },
   };
-}
-
-/** `which`, without spawning anything. Falls back to the bare name so a missing docker is reported by run(). */
-export function resolveProgram(program: string, path = process.env.PATH ?? ""): string {
-  if (isAbsolute(program) || program.includes("/")) return program;
-  for (const dir of path.split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, program);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return program;
 }
 
 /** The remaining budget of a step with a deadline, for the next child; undefined when unbounded. */

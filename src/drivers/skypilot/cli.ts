@@ -2,11 +2,13 @@
  * The `sky` CLI as the driver calls it: one resolved program, every call through the shared `run`
  * (cancellable, bounded, redacted), and the version probed once per driver — which is once per rhx run.
  */
-import { accessSync, constants } from "node:fs";
-import { delimiter, isAbsolute, join } from "node:path";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
-import { type RunOptions, type RunResult, run } from "../exec.ts";
+import { type RunOptions, type RunResult, resolveProgram, run } from "../exec.ts";
+
+// Callers (pre-flight, tests) find the program the same way the driver does.
+export { resolveProgram };
+
 import { classifySkyFailure } from "./classify-failure.ts";
 import { parseSkyVersion, type SkyFeatures, type SkyVersion, skyFeatures } from "./version.ts";
 
@@ -88,20 +90,4 @@ function skyNotFound(program: string): RhxError {
     hint: "Install SkyPilot for your cloud (e.g. `pip install 'skypilot[aws]'`) and make sure `sky` is on PATH; `rhx check` verifies it.",
     exitCode: ExitCode.StepFailed,
   });
-}
-
-/** `which`, without spawning anything. Falls back to the bare name so a missing program is reported by run(). */
-export function resolveProgram(program: string, path: string): string {
-  if (isAbsolute(program) || program.includes("/")) return program;
-  for (const dir of path.split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, program);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return program;
 }
