@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 /**
  * rhx's benchmark harness: `npm run bench` (builds, then runs this). It loads every
  * bench/cases/*.mjs, runs each, and prints one report. It measures; it does not gate: no number
@@ -9,8 +11,7 @@
  *   node bench/run.mjs --json          the report as JSON on stdout (progress stays on stderr)
  *   node bench/run.mjs --list          the cases, without running them
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -41,6 +42,19 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A loopback port free right now, below the ephemeral range like the tests' freePort. */
+export async function freePort() {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }
 
 /** Median, spread (interquartile range) and extremes of a sample. */

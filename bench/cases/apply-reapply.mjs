@@ -18,11 +18,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { freePort, summarize } from "../run.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LOCAL_IMAGE = "rhx-test/runhouse:0.0.36";
@@ -235,27 +235,6 @@ async function quickstartRegistry() {
     () => false,
   );
   return up ? { host: "127.0.0.1:5055", username: "rhx", password } : undefined;
-}
-
-function summarize(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { n: sorted.length, median, p25: at(0.25), p75: at(0.75), max: sorted.at(-1) };
-}
-
-/** A loopback port free right now, below the ephemeral range like the tests' freePort. */
-async function freePort() {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise((resolve) => {
-      const server = createServer();
-      server.once("error", () => resolve(false));
-      server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
