@@ -10,12 +10,12 @@ import { SkyCliBox } from "../drivers/skypilot/cli-support.ts";
 import { VERSIONS } from "../drivers/skypilot/support.ts";
 import { freePort } from "../helpers/docker-env.ts";
 import { startRegistry, type TestRegistry } from "../helpers/registry.ts";
+import { STACK_LINE } from "../helpers/run-cli.ts";
 import { Pusher } from "../registry/helpers/push.ts";
 
 const USER = "deploy-bot";
 const PASSWORD = "Rhx-E2E-Sky-Lifecycle-Password-41c7";
 const API_TOKEN = "Rhx-E2E-Sky-Api-Token-Value-9d02";
-const STACK_LINE = /^\s+at\s/m;
 
 let registry: TestRegistry;
 
