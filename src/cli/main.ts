@@ -2,6 +2,7 @@ import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, UsageError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
+import { escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
 import {
   type CommandContext,
@@ -190,8 +191,9 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
         ? `${error.location.file}:${error.location.line}:${error.location.column} `
         : "";
       output.text(`${where}${output.colors.red("error")} ${output.colors.dim(error.code)}`);
-      output.text(`  ${error.message}`);
-      if (error.hint) output.text(`  ${output.colors.cyan("hint:")} ${error.hint}`);
+      // Messages quote user text (a name, a path, a value): the terminal must not act on it.
+      output.text(`  ${escapeMessage(error.message)}`);
+      if (error.hint) output.text(`  ${output.colors.cyan("hint:")} ${escapeMessage(error.hint)}`);
     }
     return error.exitCode;
   }
@@ -204,14 +206,14 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
     );
     output.event("error", { code: "RHX_USAGE", message });
     if (!output.json)
-      output.text(`${output.colors.red("error")} ${message}\n  Run \`rhx --help\` for usage.`);
+      output.text(`${output.colors.red("error")} ${escapeMessage(message)}\n  Run \`rhx --help\` for usage.`);
     return ExitCode.Usage;
   }
   const message = error instanceof Error ? error.message : String(error);
   output.event("error", { code: "RHX_INTERNAL", message });
   if (!output.json) {
     output.text(`${output.colors.red("error")} RHX_INTERNAL`);
-    output.text(`  rhx hit an unexpected problem: ${message}`);
+    output.text(`  rhx hit an unexpected problem: ${escapeMessage(message)}`);
     output.text(
       "  This is a bug in rhx. Please report it with the command you ran (RHX_DEBUG=1 shows details).",
     );

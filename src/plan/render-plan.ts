@@ -1,3 +1,4 @@
+import { escapeControl } from "../ui/escape.ts";
 import type { Colors } from "../ui/output.ts";
 import type { ClusterPlan, PlanChange } from "./create-plan.ts";
 import type { PlanClass } from "./fields.ts";
@@ -43,7 +44,8 @@ export function renderPlans(plans: readonly ClusterPlan[], colors: Colors): stri
 
 function renderChange(change: PlanChange, colors: Colors): string {
   const why = change.class === "replace" ? colors.red("  # forces replacement") : "";
-  if (change.kind === "condition") return `${colors.yellow("!")} ${change.note ?? change.field}${why}`;
+  if (change.kind === "condition")
+    return `${colors.yellow("!")} ${escapeControl(change.note ?? change.field)}${why}`;
   const mark =
     change.kind === "add"
       ? colors.green("+")
@@ -52,9 +54,14 @@ function renderChange(change: PlanChange, colors: Colors): string {
         : colors.yellow("~");
   if (change.secret)
     return `${mark} ${change.field}: (secret value ${{ add: "added", change: "changed", remove: "removed" }[change.kind]})${why}`;
-  const from = change.from === undefined ? "" : `${JSON.stringify(change.from)} → `;
-  const to = change.to === undefined ? "(removed)" : JSON.stringify(change.to);
-  return `${mark} ${change.field}: ${change.kind === "remove" ? `${JSON.stringify(change.from ?? "")} → (removed)` : `${from}${to}`}${why}`;
+  const from = change.from === undefined ? "" : `${shown(change.from)} → `;
+  const to = change.to === undefined ? "(removed)" : shown(change.to);
+  return `${mark} ${change.field}: ${change.kind === "remove" ? `${shown(change.from ?? "")} → (removed)` : `${from}${to}`}${why}`;
+}
+
+/** JSON escapes C0 characters but lets C1 and bidi overrides through; those are escaped too. */
+function shown(value: unknown): string {
+  return escapeControl(JSON.stringify(value));
 }
 
 export function describeSteps(plan: ClusterPlan): string {

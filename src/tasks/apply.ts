@@ -17,6 +17,7 @@ import { type Fingerprinter, loadFingerprinter } from "../state/fingerprint.ts";
 import { acquireLock, type Lock } from "../state/lock.ts";
 import type { ClusterState } from "../state/schema.ts";
 import { readState, writeState } from "../state/store.ts";
+import { escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
 import { mapBounded } from "./bounded.ts";
 import { confirm } from "./confirm.ts";
@@ -233,9 +234,10 @@ async function planCluster(
         const mark =
           check.status === "fail" ? options.output.colors.red("✗") : options.output.colors.yellow("!");
         options.output.text(
-          `[${name}] ${mark} ${check.title}: ${check.message}${check.code ? ` (${check.code})` : ""}`,
+          `[${name}] ${mark} ${check.title}: ${escapeMessage(check.message)}${check.code ? ` (${check.code})` : ""}`,
         );
-        if (check.hint) options.output.text(`    ${options.output.colors.cyan("hint:")} ${check.hint}`);
+        if (check.hint)
+          options.output.text(`    ${options.output.colors.cyan("hint:")} ${escapeMessage(check.hint)}`);
       }
     }
     if (checks.some((c) => c.status === "fail")) return { ok: false };
@@ -304,8 +306,10 @@ export function reportError(output: Output, cluster: string, error: unknown): vo
   output.event("error", { cluster, code, message, hint: isRhxError(error) ? error.hint : undefined });
   if (output.json) return;
   output.text(`[${cluster}] ${output.colors.red("error")} ${output.colors.dim(code)}`);
-  output.text(`  ${message}`);
-  if (isRhxError(error) && error.hint) output.text(`  ${output.colors.cyan("hint:")} ${error.hint}`);
+  // Messages quote user text (a setup command, a value): the terminal must not act on it.
+  output.text(`  ${escapeMessage(message)}`);
+  if (isRhxError(error) && error.hint)
+    output.text(`  ${output.colors.cyan("hint:")} ${escapeMessage(error.hint)}`);
 }
 
 function reportOutcomes(

@@ -1,5 +1,6 @@
 import { isRhxError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
+import { escapeControl } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
 
 /**
@@ -17,12 +18,13 @@ export class StepReporter {
 
   started(cluster: string, step: string, title: string): void {
     this.#output.event("step-started", { cluster, step, title });
-    if (this.#lines) this.#output.text(`[${cluster}] ${step}: ${title}`);
+    if (this.#lines) this.#output.text(`[${cluster}] ${step}: ${stepTitle(title)}`);
   }
 
   line(cluster: string, step: string, line: string): void {
     this.#output.event("step-output", { cluster, step, line });
-    if (this.#lines && this.#output.verbose) this.#output.text(`[${cluster}] ${step} | ${line}`);
+    if (this.#lines && this.#output.verbose)
+      this.#output.text(`[${cluster}] ${step} | ${escapeControl(line)}`);
   }
 
   finished(cluster: string, step: string, ms: number): void {
@@ -46,8 +48,16 @@ export class StepReporter {
 
   skipped(cluster: string, step: string, reason: string): void {
     this.#output.event("step-skipped", { cluster, step, reason });
-    if (this.#lines) this.#output.text(`[${cluster}] ${step}: skipped (${reason})`);
+    if (this.#lines) this.#output.text(`[${cluster}] ${step}: skipped (${escapeControl(reason)})`);
   }
+}
+
+/**
+ * A step's title as a person sees it (the line reporter and the live task tree): setup titles are
+ * the user's commands verbatim, so their control characters are shown as escapes, never sent.
+ */
+export function stepTitle(title: string): string {
+  return escapeControl(title);
 }
 
 export function seconds(ms: number): string {

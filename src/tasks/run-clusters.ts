@@ -2,7 +2,8 @@ import { Listr, ListrLogger, type ListrTask, PRESET_TIMER, ProcessOutput } from 
 import { ExitCode } from "../errors/exit-codes.ts";
 import { isRhxError, RhxError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
-import type { StepReporter } from "./reporter.ts";
+import { escapeControl } from "../ui/escape.ts";
+import { type StepReporter, stepTitle } from "./reporter.ts";
 import type { RunLog } from "./run-log.ts";
 import type { StepDef } from "./steps.ts";
 
@@ -40,7 +41,7 @@ export async function runClusters(runs: readonly ClusterRun[], options: RunOptio
     runs.map((r) => [r.name, { name: r.name, ok: true, completed: [] }]),
   );
   const task = (run: ClusterRun, step: StepDef): ListrTask => ({
-    title: redact(step.title),
+    title: stepTitle(redact(step.title)),
     task: async (_ctx, listrTask) => {
       const outcome = outcomes.get(run.name)!;
       if (options.signal.aborted) throw cancelled();
@@ -54,7 +55,7 @@ export async function runClusters(runs: readonly ClusterRun[], options: RunOptio
             const clean = redact(line);
             run.log.write(step.id, clean);
             options.reporter.line(run.name, step.id, clean);
-            listrTask.output = clean;
+            listrTask.output = escapeControl(clean);
           },
         });
       } catch (error) {
@@ -123,5 +124,5 @@ function cancelled(): RhxError {
 
 function redactedError(error: unknown): Error {
   const message = redact(error instanceof Error ? error.message : String(error));
-  return new Error(message.split("\n")[0] ?? message);
+  return new Error(escapeControl(message.split("\n")[0] ?? message));
 }

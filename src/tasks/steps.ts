@@ -8,6 +8,7 @@ import { classifiedFields, type PlanClass, setupSteps } from "../plan/fields.ts"
 import { serverStartCommand } from "../runhouse/commands.ts";
 import type { Fingerprinter } from "../state/fingerprint.ts";
 import type { ClusterState, StageName } from "../state/schema.ts";
+import { escapeControl } from "../ui/escape.ts";
 
 /** One unit of work in a cluster's apply: what the task tree shows and the event stream reports. */
 export interface StepDef {
@@ -142,7 +143,7 @@ export function applySteps(input: StepsInput): StepDef[] {
           if (result.exitCode !== 0) {
             const error = new RhxError({
               code: "RHX_SETUP_FAILED",
-              message: `Setup step ${index + 1} (\`${step.title}\`) exited with code ${result.exitCode}.${result.tail.length ? `\n${result.tail.map((l) => `    ${l}`).join("\n")}` : ""}`,
+              message: `Setup step ${index + 1} (\`${escapeControl(step.title)}\`) exited with code ${result.exitCode}.${result.tail.length ? `\n${result.tail.map((l) => `    ${escapeControl(l)}`).join("\n")}` : ""}`,
               hint: "Fix the command in `setup` and apply again; steps before it are not re-run.",
               exitCode: ExitCode.StepFailed,
             });

@@ -4,6 +4,7 @@ import { isRhxError } from "../../errors/rhx-error.ts";
 import { runPreflight } from "../../preflight/run-preflight.ts";
 import type { CheckResult } from "../../preflight/types.ts";
 import { mapBounded } from "../../tasks/bounded.ts";
+import { escapeMessage } from "../../ui/escape.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { loadForAction } from "../load.ts";
 
@@ -45,10 +46,12 @@ export async function run(ctx: CommandContext, args: unknown[]): Promise<Command
             ? output.colors.yellow("!")
             : output.colors.red("✗");
       output.text(
-        `  ${mark} ${check.title}: ${check.message}${check.code && check.status !== "pass" ? ` (${check.code})` : ""}`,
+        `  ${mark} ${check.title}: ${escapeMessage(check.message)}${check.code && check.status !== "pass" ? ` (${check.code})` : ""}`,
       );
       if (check.hint && check.status !== "pass")
-        output.text(`      ${output.colors.cyan("hint:")} ${check.hint.split("\n").join("\n            ")}`);
+        output.text(
+          `      ${output.colors.cyan("hint:")} ${escapeMessage(check.hint).split("\n").join("\n            ")}`,
+        );
     }
   }
   output.event("summary", {

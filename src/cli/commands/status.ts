@@ -1,4 +1,5 @@
 import { ExitCode } from "../../errors/exit-codes.ts";
+import { escapeControl } from "../../ui/escape.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { resolveTargets } from "../load.ts";
 import { resolveDriver } from "../targets.ts";
@@ -44,7 +45,9 @@ export async function run(ctx: CommandContext, args: unknown[]): Promise<Command
   return ExitCode.Ok;
 }
 
-export function table(rows: string[][]): string {
+export function table(raw: string[][]): string {
+  // A NAME typed on the command line or a detail from the engine is shown, never sent to the terminal.
+  const rows = raw.map((r) => r.map(escapeControl));
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
   return rows
     .map((r) =>
