@@ -12,6 +12,7 @@ import {
   type GlobalOptions,
   isInteractive,
 } from "./context.ts";
+import { joinNegativeValues } from "./flags.ts";
 import { interruptController } from "./signals.ts";
 
 const VERSION = "0.1.0";
@@ -104,7 +105,10 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   });
   let output: Output = earlyOutput;
   try {
-    const parsed = cli.parse(["node", "rhx", ...camelBooleanFlags(cli, argv)], { run: false });
+    const parsed = cli.parse(
+      ["node", "rhx", ...camelBooleanFlags(cli, joinNegativeValues(argv, valueFlags(cli)))],
+      { run: false },
+    );
     if (parsed.options.help || parsed.options.version) return ExitCode.Ok;
     if (!cli.matchedCommand) {
       if (parsed.args.length > 0)
@@ -162,6 +166,16 @@ function camelBooleanFlags(cli: ReturnType<typeof cac>, argv: readonly string[])
   }
   const end = argv.indexOf("--");
   return argv.map((arg, i) => (end !== -1 && i > end ? arg : (booleans.get(arg) ?? arg)));
+}
+
+/** Every `--flag <value>` rhx defines, as typed on the command line. */
+function valueFlags(cli: ReturnType<typeof cac>): Set<string> {
+  const flags = new Set<string>();
+  for (const command of [cli.globalCommand, ...cli.commands])
+    for (const option of command.options)
+      if (option.required !== undefined)
+        for (const raw of option.rawName.split(",")) flags.add(raw.trim().split(" ")[0] ?? "");
+  return flags;
 }
 
 function readGlobals(options: Record<string, unknown>, env: NodeJS.ProcessEnv): GlobalOptions {

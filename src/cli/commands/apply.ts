@@ -5,6 +5,7 @@ import { isPlanFilePath, readPlanFile } from "../../plan/plan-file.ts";
 import { runPreflight } from "../../preflight/run-preflight.ts";
 import { type ApplyOptions, runApply } from "../../tasks/apply.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
+import { LIMITS, parseConcurrency, parseDuration } from "../flags.ts";
 import { loadForAction } from "../load.ts";
 
 export interface ApplyFlags {
@@ -17,35 +18,23 @@ export interface ApplyFlags {
 }
 
 export function readApplyFlags(options: Record<string, unknown>): ApplyFlags {
-  const concurrency = options.concurrency === undefined ? 4 : Number(options.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UsageError(
-      `--concurrency must be a whole number of at least 1, not ${String(options.concurrency)}.`,
-    );
   return {
     yes: options.yes === true,
     allowReplace: options.allowReplace === true,
-    concurrency,
-    lockTimeoutMs: parseDuration(options.lockTimeout, "--lock-timeout"),
+    concurrency: parseConcurrency(options.concurrency, 4),
+    lockTimeoutMs: parseDuration(options.lockTimeout, "--lock-timeout", LIMITS.lockTimeoutMs, 0),
     watch: options.watch === true,
-    stepTimeoutMs:
-      options.stepTimeout === undefined
-        ? DEFAULT_STEP_TIMEOUT_MS
-        : parseDuration(options.stepTimeout, "--step-timeout"),
+    stepTimeoutMs: parseDuration(
+      options.stepTimeout,
+      "--step-timeout",
+      LIMITS.stepTimeoutMs,
+      DEFAULT_STEP_TIMEOUT_MS,
+    ),
   };
 }
 
 /** A setup command that never ends must not hold a lock (and a machine) forever. */
 export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
-
-/** `30`, `30s`, `2m`, `500ms` → milliseconds. */
-export function parseDuration(value: unknown, flag: string): number {
-  if (value === undefined) return 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(value));
-  if (!match) throw new UsageError(`${flag} takes a duration like 30s or 2m, not ${String(value)}.`);
-  const n = Number(match[1]);
-  return Math.round(match[2] === "ms" ? n : match[2] === "m" ? n * 60_000 : n * 1000);
-}
 
 export function applyOptions(
   ctx: CommandContext,

@@ -4,9 +4,9 @@ import { acquireLock } from "../../state/lock.ts";
 import { removeState } from "../../state/store.ts";
 import { confirm } from "../../tasks/confirm.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
+import { LIMITS, parseDuration } from "../flags.ts";
 import { resolveTargets } from "../load.ts";
 import { resolveDriver } from "../targets.ts";
-import { parseDuration } from "./apply.ts";
 
 /** `rhx down [FILE|NAME...]`: tears down only what rhx created, then forgets it. */
 export async function run(
@@ -14,6 +14,8 @@ export async function run(
   args: unknown[],
   options: Record<string, unknown>,
 ): Promise<CommandResult> {
+  // A bad flag is reported before anything is looked up or torn down.
+  const lockTimeoutMs = parseDuration(options.lockTimeout, "--lock-timeout", LIMITS.lockTimeoutMs, 0);
   const targets = await resolveTargets(ctx, (args[0] as string[] | undefined) ?? []);
   const resolved = await Promise.all(targets.map((t) => resolveDriver(ctx, t)));
   const names = resolved.map((r) => r.name);
@@ -33,7 +35,7 @@ export async function run(
   let failed = false;
   for (const { name, driver, spec } of resolved) {
     const lock = await acquireLock(ctx.globals.stateDir, name, {
-      timeoutMs: parseDuration(options.lockTimeout, "--lock-timeout"),
+      timeoutMs: lockTimeoutMs,
       command: "rhx down",
       signal: ctx.signal,
     });
