@@ -266,3 +266,48 @@ describe("the Docker engine stops mid-apply", () => {
     expect(again.exitCode, again.stderr).toBe(0);
   });
 });
+
+describe("exit codes agree across commands", () => {
+  // A missing tool or an engine that does not answer is a pre-flight finding (exit 4) whichever
+  // command meets it first: `check` in its checks, `plan` and `apply` when they ask for the live status.
+  const cases = [
+    { what: "an unreachable Docker engine", provider: "local", code: "RHX_ENGINE_UNREACHABLE" },
+    { what: "a missing sky", provider: "aws", code: "RHX_SKY_NOT_FOUND" },
+  ] as const;
+  for (const { what, provider, code } of cases) {
+    for (const command of ["check", "plan", "apply"]) {
+      for (const json of [false, true]) {
+        it(`${what}: \`${command}${json ? " --json" : ""}\` exits 4 and names ${code}`, async () => {
+          const name = uniqueName("fault-exit");
+          const path = join(work, `${name}.yaml`);
+          await writeFile(
+            path,
+            `name: ${name}\nprovider: ${provider}\nimage_id: docker:${TEST_IMAGES.runhouse}\nserver:\n  port: ${await freePort()}\n`,
+          );
+          // An empty PATH dir: no `sky`; DOCKER_HOST at a socket nobody listens on.
+          const bin = join(work, "empty-bin");
+          await mkdir(bin, { recursive: true });
+          const env = baseEnv(
+            provider === "local" ? { DOCKER_HOST: `unix://${work}/closed-${name}.sock` } : { PATH: bin },
+          );
+          const argv = [
+            ...(json ? ["--json"] : []),
+            command,
+            ...(command === "apply" ? ["--yes"] : []),
+            path,
+          ];
+          const result = await runBuiltCli(argv, { cwd: work, env });
+          expect(result.exitCode, result.stderr).toBe(4);
+          expect(result.stderr).not.toMatch(STACK_LINE);
+          if (json) {
+            const failed = events(result.stdout).filter((e) => e.type === "preflight" && e.status === "fail");
+            expect(failed.map((e) => e.code)).toContain(code);
+          } else {
+            expect(result.stderr).toContain(code);
+          }
+          expect(lockGone(name)).toBe(true);
+        });
+      }
+    }
+  }
+});
