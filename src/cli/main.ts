@@ -2,6 +2,7 @@ import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, UsageError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
+import { sweepLeftovers } from "../state/sweep.ts";
 import { escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
 import {
@@ -122,6 +123,9 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     if (!chosen) throw new UsageError("No command given.");
     const globals = readGlobals(chosen.options, env);
     output = createOutput(globals);
+    // At every start, before anything else: a crashed rhx's docker login must not wait for an apply.
+    const swept = await sweepLeftovers(globals.stateDir);
+    if (swept.length > 0) output.debug(`removed ${swept.length} leftover(s) of rhx processes that died`);
     const load = commands[chosen.name];
     if (!load) throw new UsageError(`Unknown command \`${chosen.name}\`.`);
     const { run } = await load();

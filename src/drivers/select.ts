@@ -1,4 +1,6 @@
 import type { Provider } from "../config/schema.ts";
+import { safeHost } from "../state/owner.ts";
+import { runDir } from "../state/paths.ts";
 import type { Driver } from "./types.ts";
 
 export type DriverKind = Driver["kind"];
@@ -28,7 +30,9 @@ export function driverFor(kind: DriverKind, environment: DriverEnvironment): Pro
   if (!driver) {
     driver =
       kind === "local"
-        ? import("./local/index.ts").then((m) => m.createLocalDriver())
+        ? import("./local/index.ts").then((m) =>
+            m.createLocalDriver({ runDir: runDir(environment.stateDir, safeHost()) }),
+          )
         : import("./skypilot/index.ts").then((m) =>
             m.createSkyDriver({ env: environment.env, stateDir: environment.stateDir }),
           );

@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
+import { pidIsDead } from "./owner.ts";
 import { statePaths } from "./paths.ts";
 
 export interface LockOwner {
@@ -154,13 +155,7 @@ export async function readOwner(path: string): Promise<LockOwner | undefined> {
 /** Only a lock from this host can be judged: a pid on another machine means nothing here. */
 export function isStale(owner: LockOwner): boolean {
   if (owner.host !== hostname()) return false;
-  if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return pidIsDead(owner.pid);
 }
 
 function lockedError(name: string, holder: LockOwner, path: string): RhxError {

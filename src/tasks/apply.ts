@@ -12,6 +12,7 @@ import {
   writePlanFile,
 } from "../plan/plan-file.ts";
 import { describeSteps, needsConfirmation, renderPlans } from "../plan/render-plan.ts";
+import { toolFailure } from "../preflight/tool-failure.ts";
 import type { CheckResult } from "../preflight/types.ts";
 import { type Fingerprinter, loadFingerprinter } from "../state/fingerprint.ts";
 import { acquireLock, type Lock } from "../state/lock.ts";
@@ -207,10 +208,23 @@ async function planCluster(
   fingerprint: Fingerprinter,
 ): Promise<{ ok: true; planned: PlannedCluster } | { ok: false }> {
   const driver = await options.driverFor(cluster);
-  const [state, live] = await Promise.all([
-    readState(options.stateDir, cluster.spec.name),
-    driver.status(cluster.spec, { signal: options.signal }),
+  const name = cluster.spec.name;
+  const [state, observed] = await Promise.all([
+    readState(options.stateDir, name),
+    driver.status(cluster.spec, { signal: options.signal }).then(
+      (live) => ({ live }),
+      (error: unknown) => {
+        const missing = toolFailure(error);
+        if (missing === undefined) throw error;
+        return { missing };
+      },
+    ),
   ]);
+  if ("missing" in observed) {
+    reportChecks(options.output, name, [observed.missing]);
+    return { ok: false };
+  }
+  const { live } = observed;
   if (live.state !== "absent" && !live.ownedByRhx) {
     throw new RhxError({
       code: "RHX_NOT_OWNED",
@@ -220,7 +234,6 @@ async function planCluster(
     });
   }
   const plan = createPlan({ spec: cluster.spec, state, live, fingerprint });
-  const name = cluster.spec.name;
   // Pre-flight guards what costs money or can fail half-way: a launch. A no-op only looks.
   if (plan.steps.launch || plan.steps.server) {
     // The running cluster's own server holds its port, unless the port is what changes: then the new
@@ -228,21 +241,23 @@ async function planCluster(
     const portChanges = plan.changes.some((c) => c.field === "server.port");
     const running = live.state === "running" && !portChanges;
     const checks = await options.preflight(cluster, driver, running, plan.steps.launch);
-    for (const check of checks) {
-      options.output.event("preflight", { cluster: name, ...check });
-      if (!options.output.json && check.status !== "pass") {
-        const mark =
-          check.status === "fail" ? options.output.colors.red("✗") : options.output.colors.yellow("!");
-        options.output.text(
-          `[${name}] ${mark} ${check.title}: ${escapeMessage(check.message)}${check.code ? ` (${check.code})` : ""}`,
-        );
-        if (check.hint)
-          options.output.text(`    ${options.output.colors.cyan("hint:")} ${escapeMessage(check.hint)}`);
-      }
-    }
+    reportChecks(options.output, name, checks);
     if (checks.some((c) => c.status === "fail")) return { ok: false };
   }
   return { ok: true, planned: { cluster, driver, state, live, plan } };
+}
+
+function reportChecks(output: Output, name: string, checks: readonly CheckResult[]): void {
+  for (const check of checks) {
+    output.event("preflight", { cluster: name, ...check });
+    if (!output.json && check.status !== "pass") {
+      const mark = check.status === "fail" ? output.colors.red("✗") : output.colors.yellow("!");
+      output.text(
+        `[${name}] ${mark} ${check.title}: ${escapeMessage(check.message)}${check.code ? ` (${check.code})` : ""}`,
+      );
+      if (check.hint) output.text(`    ${output.colors.cyan("hint:")} ${escapeMessage(check.hint)}`);
+    }
+  }
 }
 
 async function savePlan(

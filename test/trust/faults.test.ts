@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, removeContainers, requireDocker, TEST_IMAGES, uniqueName } from "../helpers/docker-env.ts";
+import { randomPassword, startRegistry, type TestRegistry } from "../helpers/registry.ts";
 import { BUILT_BIN, ensureBuilt, events, runBuiltCli, STACK_LINE } from "../helpers/run-cli.ts";
 
 /**
@@ -264,5 +265,152 @@ describe("the Docker engine stops mid-apply", () => {
       env: baseEnv({ DOCKER_HOST: host }),
     });
     expect(again.exitCode, again.stderr).toBe(0);
+  });
+});
+
+describe("exit codes agree across commands", () => {
+  // A missing tool or an engine that does not answer is a pre-flight finding (exit 4) whichever
+  // command meets it first: `check` in its checks, `plan` and `apply` when they ask for the live status.
+  const cases = [
+    { what: "an unreachable Docker engine", provider: "local", code: "RHX_ENGINE_UNREACHABLE" },
+    { what: "a missing sky", provider: "aws", code: "RHX_SKY_NOT_FOUND" },
+  ] as const;
+  for (const { what, provider, code } of cases) {
+    for (const command of ["check", "plan", "apply"]) {
+      for (const json of [false, true]) {
+        it(`${what}: \`${command}${json ? " --json" : ""}\` exits 4 and names ${code}`, async () => {
+          const name = uniqueName("fault-exit");
+          const path = join(work, `${name}.yaml`);
+          await writeFile(
+            path,
+            `name: ${name}\nprovider: ${provider}\nimage_id: docker:${TEST_IMAGES.runhouse}\nserver:\n  port: ${await freePort()}\n`,
+          );
+          // An empty PATH dir: no `sky`; DOCKER_HOST at a socket nobody listens on.
+          const bin = join(work, "empty-bin");
+          await mkdir(bin, { recursive: true });
+          const env = baseEnv(
+            provider === "local" ? { DOCKER_HOST: `unix://${work}/closed-${name}.sock` } : { PATH: bin },
+          );
+          const argv = [
+            ...(json ? ["--json"] : []),
+            command,
+            ...(command === "apply" ? ["--yes"] : []),
+            path,
+          ];
+          const result = await runBuiltCli(argv, { cwd: work, env });
+          expect(result.exitCode, result.stderr).toBe(4);
+          expect(result.stderr).not.toMatch(STACK_LINE);
+          if (json) {
+            const failed = events(result.stdout).filter((e) => e.type === "preflight" && e.status === "fail");
+            expect(failed.map((e) => e.code)).toContain(code);
+          } else {
+            expect(result.stderr).toContain(code);
+          }
+          expect(lockGone(name)).toBe(true);
+        });
+      }
+    }
+  }
+});
+
+/** Files under `dir` (recursively) whose content contains any of `needles`. */
+async function filesContaining(dir: string, needles: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (path: string): Promise<void> => {
+    const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) {
+        const text = await readFile(full, "latin1").catch(() => "");
+        if (needles.some((needle) => text.includes(needle))) found.push(full);
+      }
+    }
+  };
+  await walk(dir);
+  return found;
+}
+
+/** A pid that is certainly dead: a process that ran and exited. */
+async function deadPid(): Promise<number> {
+  const child = execa(process.execPath, ["-e", ""]);
+  await child;
+  return child.pid ?? 0;
+}
+
+describe("what kill -9 leaves behind is swept at the next start", () => {
+  let registry: TestRegistry;
+  const user = "fault-user";
+  const password = `Kill9-Pw-${randomPassword()}`;
+  beforeAll(async () => {
+    registry = await startRegistry({ users: { [user]: password } });
+    await registry.push(TEST_IMAGES.runhouse, "team/runhouse:0.0.36");
+  }, 120_000);
+  afterAll(() => registry.stop());
+
+  it("the throw-away docker config (the registry login) of a launch killed with -9", async () => {
+    const name = uniqueName("fault-kill9");
+    names.push(name);
+    const path = await clusterFile(
+      name,
+      `image_id: docker:team/runhouse:0.0.36\nserver:\n  port: ${await freePort()}\n`,
+    );
+    // rhx's own TMPDIR, so that "nothing left in TMPDIR" is a question about this rhx alone.
+    const tmp = join(work, `tmp-${name}`);
+    await mkdir(tmp);
+    const env = {
+      TMPDIR: tmp,
+      SKYPILOT_DOCKER_USERNAME: user,
+      SKYPILOT_DOCKER_PASSWORD: password,
+      SKYPILOT_DOCKER_SERVER: registry.host,
+    };
+    // What `docker login` writes: "auth": base64(user:password).
+    const needles = [password, Buffer.from(`${user}:${password}`).toString("base64")];
+    const stranded = () =>
+      Promise.all([filesContaining(tmp, needles), filesContaining(stateDir, needles)]).then((l) => l.flat());
+
+    const child = spawnApply(path, env);
+    let seen: string[] = [];
+    for (let i = 0; i < 3000 && child.exitCode === null && seen.length === 0; i++) {
+      seen = await stranded();
+      if (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill("SIGKILL");
+    await child;
+    // The kill landed while the login was on disk: the case a crash leaves behind.
+    expect(seen.length, "rhx never wrote its docker login (or finished first)").toBeGreaterThan(0);
+    expect(await stranded()).not.toEqual([]);
+
+    const again = await runBuiltCli(["apply", "--yes", path], { cwd: work, env: baseEnv(env) });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain(password);
+    expect(await stranded()).toEqual([]);
+    expect(lockGone(name)).toBe(true);
+  });
+
+  it("atomic-write temp files of dead processes on this host, and only those", async () => {
+    const clusters = join(stateDir, "clusters");
+    await mkdir(clusters, { recursive: true });
+    const host = hostname().replace(/[^A-Za-z0-9._-]/g, "_");
+    const dead = await deadPid();
+    const files = {
+      dead: join(clusters, `x.json.${dead}@${host}.0123abcd.tmp`),
+      deadKey: join(stateDir, `fingerprint.key.${dead}@${host}.0123abcd.tmp`),
+      live: join(clusters, `x.json.${process.pid}@${host}.0123abcd.tmp`),
+      otherHost: join(clusters, `x.json.${dead}@not-${host}.0123abcd.tmp`),
+    };
+    for (const file of Object.values(files)) await writeFile(file, "{");
+    const result = await runBuiltCli(["status", "nothing-here"], { cwd: work, env: baseEnv() });
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    const exists = (file: string) =>
+      stat(file).then(
+        () => true,
+        () => false,
+      );
+    expect(await exists(files.dead)).toBe(false);
+    expect(await exists(files.deadKey)).toBe(false);
+    expect(await exists(files.live)).toBe(true);
+    expect(await exists(files.otherHost)).toBe(true);
+    for (const file of [files.live, files.otherHost]) await rm(file);
   });
 });

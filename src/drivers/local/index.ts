@@ -15,6 +15,8 @@ export interface LocalDriverOptions {
   docker?: string;
   /** Interval between health checks in waitForServer. */
   healthPollIntervalMs?: number;
+  /** Private dir for throw-away docker configs (the state dir's run dir); default the OS temp dir. */
+  runDir?: string;
 }
 
 export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
@@ -23,7 +25,7 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
   return {
     kind: "local",
     status: (spec, { signal }) => inspectCluster(cli, spec.name, signal),
-    launch: (spec, step) => launch(cli, spec, step),
+    launch: (spec, step) => launch(cli, spec, step, options.runDir),
     exec: (spec, command, step) => execInContainer(cli, spec, command, step),
     waitForServer: (spec, step) => waitForServer(cli, spec, step, { intervalMs }),
     teardown: (spec, step) => teardown(cli, spec, step),

@@ -23,7 +23,13 @@ import {
 import { inspectCluster } from "./status.ts";
 import { notOwned } from "./teardown.ts";
 
-export async function launch(cli: DockerCli, spec: ClusterSpec, options: StepOptions): Promise<LiveCluster> {
+export async function launch(
+  cli: DockerCli,
+  spec: ClusterSpec,
+  options: StepOptions,
+  /** Where throw-away docker configs go (see docker-config.ts). */
+  runDir?: string,
+): Promise<LiveCluster> {
   const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
   const step = (extra: object = {}) => ({
     signal: options.signal,
@@ -37,17 +43,22 @@ export async function launch(cli: DockerCli, spec: ClusterSpec, options: StepOpt
   if (existing.state !== "absent") return reuse(cli, spec, existing, image, options);
 
   try {
-    await withThrowawayDockerConfig(cli, options.signal, async (env) => {
-      if (spec.docker) await login(cli, spec.docker, { ...step(), env });
-      // With credentials, always pull (SkyPilot does: a moved tag must be seen). Without, there is no
-      // registry to ask on an offline machine, so a local image is used as it is.
-      if (spec.docker || !(await imagePresent(cli, image, step()))) {
-        const pulled = await cli.run(["pull", "--platform", spec.platform, image], {
-          ...step({ env, onOutput: options.onOutput }),
-        });
-        if (pulled.exitCode !== 0) throw pullError(pulled.stderr, image, spec.docker);
-      }
-    });
+    await withThrowawayDockerConfig(
+      cli,
+      options.signal,
+      async (env) => {
+        if (spec.docker) await login(cli, spec.docker, { ...step(), env });
+        // With credentials, always pull (SkyPilot does: a moved tag must be seen). Without, there is no
+        // registry to ask on an offline machine, so a local image is used as it is.
+        if (spec.docker || !(await imagePresent(cli, image, step()))) {
+          const pulled = await cli.run(["pull", "--platform", spec.platform, image], {
+            ...step({ env, onOutput: options.onOutput }),
+          });
+          if (pulled.exitCode !== 0) throw pullError(pulled.stderr, image, spec.docker);
+        }
+      },
+      runDir,
+    );
     const started = await cli.run(
       [
         "run",
