@@ -1,6 +1,6 @@
 import { isScalar, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostic.ts";
-import { codeFrame, locateOffset, type SourceDocument } from "./source.ts";
+import { codeFrame, locateOffset, overlapsMasked, type SourceDocument } from "./source.ts";
 
 export interface ParseResult {
   documents: SourceDocument[];
@@ -160,7 +160,9 @@ function isEmpty(contents: unknown): boolean {
 
 function yamlDiagnostic(source: SourceDocument, error: YAMLError, severity: "error" | "warning"): Diagnostic {
   const located = locateOffset(source, error.pos[0], Math.max(1, error.pos[1] - error.pos[0]));
-  const firstLine = error.message.split("\n")[0] ?? error.message;
+  let firstLine = error.message.split("\n")[0] ?? error.message;
+  // Some messages quote the token at fault ("…: \"<token>\""); where frames mask, so do messages.
+  if (overlapsMasked(source.text, error.pos[0], error.pos[1])) firstLine = firstLine.replace(/:\s.*$/, "");
   const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]{1,80}?)[ \t]*:/.exec(source.text.slice(error.pos[0]))?.[1];
   const message =
     error.code === "DUPLICATE_KEY" && key
