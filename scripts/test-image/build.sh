@@ -3,7 +3,9 @@
 # no network, no Dockerfile). Called by scripts/setup-machine.sh; safe to run on its own.
 #
 #   rhx-test/busybox:1                    busybox rootfs, every applet linked, CMD ["/bin/sh"]
-#   rhx-test/runhouse:0.0.36              + fake Runhouse CLI at /usr/local/bin/runhouse
+#   rhx-test/runhouse:0.0.30              + fake Runhouse CLI at /usr/local/bin/runhouse, playing
+#   rhx-test/runhouse:0.0.36                that release (its command line from runhouse-cli/V.txt):
+#   rhx-test/runhouse:0.0.42                one per era of the server commands and the pip extra
 #   rhx-test/runhouse:0.0.36-entrypoint   + ENTRYPOINT ["/bin/false"] (exits at once)
 #   rhx-test/runhouse:0.0.36-nonroot      + USER 1000 (HOME /home/rhx)
 #
@@ -13,7 +15,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-RUNHOUSE_VERSION=0.0.36
+# 0.0.30: `runhouse restart` (up to 0.0.35); 0.0.36: `runhouse server restart`, plain `runhouse==V`;
+# 0.0.42: `runhouse server restart` and the `runhouse[server]` extra (from 0.0.39).
+RUNHOUSE_VERSIONS=(0.0.30 0.0.36 0.0.42)
+DEFAULT_VERSION=0.0.36
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -31,15 +36,23 @@ command -v docker >/dev/null || { echo "build.sh: docker CLI not found" >&2; exi
 
 inputs=$(
   cd "$here"
-  { sha256sum build.sh runhouse pkill; sha256sum <"$BUSYBOX"; echo "$RUNHOUSE_VERSION"; } | sha256sum | cut -c1-16
+  {
+    sha256sum build.sh runhouse pkill
+    for v in "${RUNHOUSE_VERSIONS[@]}"; do sha256sum "runhouse-cli/$v.txt"; done
+    sha256sum <"$BUSYBOX"
+  } | sha256sum | cut -c1-16
 )
 
 # name|changes (one --change per line after the name, separated by ';;')
-images=(
-  "rhx-test/busybox:1|busybox"
-  "rhx-test/runhouse:$RUNHOUSE_VERSION|runhouse"
-  "rhx-test/runhouse:$RUNHOUSE_VERSION-entrypoint|runhouse|ENTRYPOINT [\"/bin/false\"]"
-  "rhx-test/runhouse:$RUNHOUSE_VERSION-nonroot|runhouse|USER 1000|WORKDIR /home/rhx"
+# (flavour: busybox, or runhouse-V for the fake Runhouse V)
+images=("rhx-test/busybox:1|busybox")
+for v in "${RUNHOUSE_VERSIONS[@]}"; do
+  [ -f "$here/runhouse-cli/$v.txt" ] || { echo "build.sh: runhouse-cli/$v.txt missing" >&2; exit 1; }
+  images+=("rhx-test/runhouse:$v|runhouse-$v")
+done
+images+=(
+  "rhx-test/runhouse:$DEFAULT_VERSION-entrypoint|runhouse-$DEFAULT_VERSION|ENTRYPOINT [\"/bin/false\"]"
+  "rhx-test/runhouse:$DEFAULT_VERSION-nonroot|runhouse-$DEFAULT_VERSION|USER 1000|WORKDIR /home/rhx"
 )
 
 current() {
@@ -61,7 +74,7 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/rhx-test-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-make_rootfs() { # $1 = dir, $2 = flavour (busybox|runhouse)
+make_rootfs() { # $1 = dir, $2 = flavour (busybox|runhouse-VERSION)
   local root=$1
   mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,usr/local/share,etc,root,home/rhx,tmp,var/log,var/run,proc,sys,dev}
   chmod 0700 "$root/root"
@@ -86,12 +99,15 @@ rhx:x:1000:
 nogroup:x:65534:
 EOF
   chown 1000:1000 "$root/home/rhx"
-  echo "rhx-test-$2" >"$root/etc/rhx-test-image"
-  if [ "$2" = runhouse ]; then
-    mkdir -p "$root/usr/local/share/runhouse"
-    echo "$RUNHOUSE_VERSION" >"$root/usr/local/share/runhouse/VERSION"
-    install -m 0755 "$here/runhouse" "$root/usr/local/bin/runhouse"
-  fi
+  echo "rhx-test-${2%%-*}" >"$root/etc/rhx-test-image" # busybox or runhouse, whatever the version
+  case "$2" in
+    runhouse-*)
+      mkdir -p "$root/usr/local/share/runhouse"
+      echo "${2#runhouse-}" >"$root/usr/local/share/runhouse/VERSION"
+      install -m 0644 "$here/runhouse-cli/${2#runhouse-}.txt" "$root/usr/local/share/runhouse/cli.txt"
+      install -m 0755 "$here/runhouse" "$root/usr/local/bin/runhouse"
+      ;;
+  esac
   tar --numeric-owner -C "$root" -cf "$work/$2.tar" .
 }
 

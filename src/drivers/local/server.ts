@@ -2,9 +2,12 @@
  * Waits for the Runhouse server in the container. The container shares the host's network (--net=host),
  * so the health endpoint is on 127.0.0.1 here too. A fixed poll interval, not backoff: readiness is a
  * deadline to meet, and backing off only adds latency to the moment it comes up (peers.md §4.10).
+ * Healthy is runhouse/health.ts's verdict, not any 2xx; a server of another version fails at once.
  */
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
+import { type HealthVerdict, judgeHealth, versionMismatchError } from "../../runhouse/health.ts";
+import { HEALTH } from "../../runhouse/versions.ts";
 import { redact } from "../../secrets/redactor.ts";
 import { cancelled, describeFailure } from "../exec.ts";
 import type { StepOptions } from "../types.ts";
@@ -29,7 +32,7 @@ export function healthUrl(spec: Pick<ClusterSpec, "server">, host = "127.0.0.1")
 
 export async function waitForServer(
   cli: DockerCli,
-  spec: Pick<ClusterSpec, "name" | "server">,
+  spec: Pick<ClusterSpec, "name" | "server" | "runhouse">,
   options: StepOptions,
   wait: WaitOptions = {},
 ): Promise<void> {
@@ -44,14 +47,15 @@ export async function waitForServer(
   for (let attempt = 1; ; attempt++) {
     if (options.signal.aborted) throw cancelled(`waiting for ${url}`);
     const requestMs = Math.min(REQUEST_TIMEOUT_MS, Math.max(1, deadline - Date.now()));
-    const outcome = await probe(url, options.signal, requestMs);
-    if (outcome.ok) {
+    const outcome = await probe(url, options.signal, requestMs, spec);
+    if (outcome.healthy) {
       options.onOutput(
-        `${url} answered ${outcome.status} after ${attempt} attempt${attempt === 1 ? "" : "s"}`,
+        `${url} answered${spec.server.health_path === HEALTH.path ? ` as Runhouse ${outcome.version}` : ""} after ${attempt} attempt${attempt === 1 ? "" : "s"}`,
       );
       return;
     }
-    lastError = outcome.error;
+    if (outcome.mismatch !== undefined) throw versionMismatchError(spec, url, outcome.mismatch);
+    lastError = outcome.detail;
     if (Date.now() + intervalMs >= deadline) break;
     await sleep(intervalMs, options.signal);
   }
@@ -69,16 +73,24 @@ export async function waitForServer(
   });
 }
 
-type Probe = { ok: true; status: number } | { ok: false; error: string };
-
-async function probe(url: string, signal: AbortSignal, timeoutMs: number): Promise<Probe> {
+async function probe(
+  url: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+  spec: Pick<ClusterSpec, "server" | "runhouse">,
+): Promise<HealthVerdict> {
   try {
     const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
-    await response.body?.cancel();
-    if (response.ok) return { ok: true, status: response.status };
-    return { ok: false, error: `HTTP ${response.status} ${response.statusText}`.trim() };
+    // A custom health_path is not Runhouse's /check: there, any 2xx is all rhx can know.
+    if (spec.server.health_path !== HEALTH.path) {
+      await response.body?.cancel();
+      return response.ok
+        ? { healthy: true, version: spec.runhouse.version }
+        : { healthy: false, detail: `HTTP ${response.status} ${response.statusText}`.trim() };
+    }
+    return judgeHealth(response.status, await response.text(), spec.runhouse.version);
   } catch (error) {
-    return { ok: false, error: describeFetchError(error) };
+    return { healthy: false, detail: describeFetchError(error) };
   }
 }
 

@@ -3,11 +3,15 @@
  * SkyPilot job that polls `http://127.0.0.1:<port><health_path>` at a fixed interval until
  * `server.health_timeout_secs` — no tunnel, no open port, and one job instead of one per attempt.
  * curl and wget are both in every SkyPilot container (its runtime setup installs them).
+ * An answer counts only with an `rh_version` (a 200 can carry an exception, runhouse/health.ts);
+ * the body it printed is then judged here, so a server of another version fails by name.
  */
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
 import { shellQuote } from "../../runhouse/commands.ts";
+import { judgeHealth, versionMismatchError } from "../../runhouse/health.ts";
+import { HEALTH } from "../../runhouse/versions.ts";
 import { redact } from "../../secrets/redactor.ts";
 import { describeFailure } from "../exec.ts";
 import type { StepOptions } from "../types.ts";
@@ -25,8 +29,15 @@ export function healthUrl(spec: Pick<ClusterSpec, "server">): string {
   return `http://127.0.0.1:${spec.server.port}${path}`;
 }
 
+/** Polling goes on while a 2xx has no `rh_version`; the last error names the exception it carried. */
+const versionGate = `  if [ "$ok" = 1 ] && ! printf '%s' "$answer" | grep -q '"${HEALTH.versionKey}"'; then
+    ok=0
+    answer="answered without ${HEALTH.versionKey}: $(printf '%s' "$answer" | grep -o '[A-Z][A-Za-z]*: [^"\\]*' | tail -n 1 | grep . || printf '%s' "$answer" | head -c 200)"
+  fi
+`;
+
 /** The polling script (POSIX sh); prints one `rhx-health:` verdict line and exits 0 or 1. */
-export function healthScript(url: string, budgetSecs: number, intervalMs: number): string {
+export function healthScript(url: string, budgetSecs: number, intervalMs: number, anyAnswer = false): string {
   const interval = (intervalMs / 1000).toFixed(3).replace(/\.?0+$/, "");
   // Whole seconds (portable `date`): +1 so the budget is never cut short by the start's fraction.
   return `url=${shellQuote(url)}
@@ -41,7 +52,7 @@ while :; do
   else
     answer=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$url" 2>&1) && ok=1 || ok=0
   fi
-  if [ "$ok" = 1 ]; then
+${anyAnswer ? "" : versionGate}  if [ "$ok" = 1 ]; then
     echo "rhx-health: $url answered after $attempt attempt(s): $(printf '%s' "$answer" | head -c 200)"
     exit 0
   fi
@@ -58,7 +69,7 @@ exit 1`;
 
 export async function skyWaitForServer(
   cli: SkyCli,
-  spec: Pick<ClusterSpec, "name" | "env" | "docker" | "server">,
+  spec: Pick<ClusterSpec, "name" | "env" | "docker" | "server" | "runhouse">,
   options: StepOptions,
   intervalMs = DEFAULT_POLL_INTERVAL_MS,
 ): Promise<void> {
@@ -69,14 +80,24 @@ export async function skyWaitForServer(
   const result = await skyExec(
     cli,
     { ...spec, env: {} },
-    healthScript(url, budgetSecs, intervalMs),
+    healthScript(url, budgetSecs, intervalMs, spec.server.health_path !== HEALTH.path),
     {
       ...options,
       timeoutMs: options.timeoutMs ?? budgetSecs * 1000 + JOB_OVERHEAD_MS,
     },
     { jobName: "rhx-health", numNodes: 1 },
   );
-  if (result.exitCode === 0) return;
+  if (result.exitCode === 0) {
+    const body = result.tail
+      .findLast((line) => line.startsWith("rhx-health: "))
+      ?.split(": ")
+      .slice(2)
+      .join(": ");
+    const judged = body === undefined ? undefined : judgeHealth(200, body, spec.runhouse.version);
+    if (judged?.mismatch !== undefined && spec.server.health_path === HEALTH.path)
+      throw versionMismatchError(spec, url, judged.mismatch);
+    return;
+  }
   const verdict = result.tail.find((line) => line.startsWith("rhx-health: no answer"));
   throw new RhxError({
     code: "RHX_SERVER_UNHEALTHY",

@@ -168,6 +168,22 @@ describe.each(VERSIONS)("SkyPilot %s", { timeout: 240_000 }, (version) => {
     expect(error.hint).toContain("rhx ssh demo");
   });
 
+  it("waitForServer: a server of another version is RHX_SERVER_VERSION_MISMATCH, naming both", async () => {
+    const port = await freePort();
+    // The fake cluster's runhouse is 0.0.36 (support.ts); the file asks for 0.0.37 and installs nothing.
+    const { driver, spec } = await upCluster(version, {
+      runhouse: { version: "0.0.37", install: false },
+      server: { port, health_timeout_secs: 20 },
+    });
+    expect((await driver.exec(spec, serverStartCommand(spec), step())).exitCode).toBe(0);
+    const error = await failure(driver.waitForServer(spec, step()));
+    expect(error.code).toBe("RHX_SERVER_VERSION_MISMATCH");
+    expect(error.message).toContain("as version 0.0.36, but runhouse.version is 0.0.37");
+    expect(error.hint).toBe(
+      'Set runhouse.version: "0.0.36" to match the image, or runhouse.install: true to install 0.0.37.',
+    );
+  });
+
   it("shell: `ssh NAME CMD` with each word quoted, the command's exit code", async () => {
     const { driver, b } = await upCluster(version);
     const code = await driver.shell({ name: "demo" }, ["sh", "-c", 'test "$1" = "a b"', "x", "a b"]);

@@ -125,11 +125,23 @@ describe("autostop flags", () => {
   });
 });
 
+/** What http_server.py's check_server answers when Ray is not initialized (HTTP 200, compact JSON). */
+const RAY_NOT_INITIALIZED = JSON.stringify({
+  data: {
+    error: "gASVTAAAAAAAAACMCGJ1aWx0aW5zlIwJRXhjZXB0aW9ulJOU\n",
+    traceback:
+      'Traceback (most recent call last):\n  File "http_server.py", line 830, in check_server\n    raise Exception("Ray is not initialized, restart the server.")\nException: Ray is not initialized, restart the server.\n',
+  },
+  output_type: "exception",
+  serialization: "pickle",
+});
+
 describe("the health-check script (POSIX sh)", () => {
   let server: Server;
   let port = 0;
   beforeAll(async () => {
     server = createServer((req, res) => {
+      if (req.url === "/ray-down") return res.end(RAY_NOT_INITIALIZED); // still 200, as the real one
       res.statusCode = req.url === "/check" ? 200 : 404;
       res.end(req.url === "/check" ? '{"rh_version": "0.0.36"}' : "no");
     });
@@ -164,6 +176,21 @@ describe("the health-check script (POSIX sh)", () => {
       ),
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  });
+
+  it("a 200 without rh_version (Ray not initialized) is no answer; the exception is the last error", async () => {
+    const result = await execa("/bin/sh", ["-c", healthScript(healthUrl(spec("/ray-down")), 1, 300)], {
+      reject: false,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      "last error: answered without rh_version: Exception: Ray is not initialized, restart the server.",
+    );
+    // A custom health_path is not Runhouse's /check: any 2xx answers there.
+    const any = await execa("/bin/sh", ["-c", healthScript(healthUrl(spec("/ray-down")), 1, 300, true)], {
+      reject: false,
+    });
+    expect(any.exitCode).toBe(0);
   });
 
   it("the remote runner reads the script from stdin, then runs it with stdin closed", async () => {

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Extracts the command line of each Runhouse release from runhouse/main.py, tag by tag.
+
+The fake `runhouse` in the test images (scripts/test-image/runhouse) accepts exactly what these files
+list, so that a command or flag a release does not have fails there as it fails in the real CLI.
+Runhouse's CLI is Typer on click: a bool option without explicit names is `--x/--no-x`; other
+options take a value; arguments are required unless they have a default.
+
+Usage: extract-runhouse-cli.py RUNHOUSE_GIT_DIR OUT_DIR [TAG...]   (default tags: v0.0.30 .. v0.0.42)
+Writes OUT_DIR/<version>.txt, one line per group or command:
+    group|<command path>|<options>|
+    command|<command path>|<options>|<arguments>
+Options are space-separated; a name ending in `=` takes a value. Arguments use click's metavars:
+NAME (required) or [NAME] (optional). A development tool: rhx itself never runs Python.
+"""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_TAGS = [f"v0.0.{n}" for n in range(30, 43)]
+
+
+def git_show(git_dir, tag, path):
+    return subprocess.run(
+        ["git", f"--git-dir={git_dir}", "show", f"{tag}:{path}"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+
+
+def literal(node):
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return ast.unparse(node)
+
+
+def params_of(func):
+    """(options, arguments) of a Typer command function."""
+    options, arguments = [], []
+    args = func.args.args
+    defaults = [None] * (len(args) - len(func.args.defaults)) + list(func.args.defaults)
+    for arg, default in zip(args, defaults):
+        annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+        if annotation == "typer.Context":
+            continue
+        kind, decls, value = "argument", [], None
+        required = default is None
+        call = default if isinstance(default, ast.Call) and isinstance(default.func, ast.Attribute) else None
+        if call is not None and call.func.attr in ("Option", "Argument"):
+            kind = call.func.attr.lower()
+            positional = list(call.args)
+            keywords = {k.arg: k.value for k in call.keywords}
+            if "default" in keywords:
+                value = literal(keywords["default"])
+            elif positional:
+                value = literal(positional.pop(0))
+            decls = [literal(p) for p in positional]
+            required = value is Ellipsis
+        elif default is not None:
+            kind = "option"
+        name = arg.arg.replace("_", "-")
+        if kind == "option":
+            is_bool = "bool" in annotation
+            if not decls:
+                decls = [f"--{name}", f"--no-{name}"] if is_bool else [f"--{name}"]
+            else:
+                decls = [d for decl in decls for d in decl.split("/")]
+            options += decls if is_bool else [f"{d}=" for d in decls]
+        else:
+            metavar = arg.arg.upper()
+            arguments.append(metavar if required else f"[{metavar}]")
+    return options, arguments
+
+
+def extract(source):
+    tree = ast.parse(source)
+    apps = {"app": "runhouse"}
+    for node in tree.body:
+        value = getattr(node, "value", None)
+        if isinstance(node, ast.Expr) and isinstance(value, ast.Call) and getattr(value.func, "attr", "") == "add_typer":
+            sub = value.args[0].id
+            name = next(k.value.value for k in value.keywords if k.arg == "name")
+            apps[sub] = f"runhouse {name}"
+    groups = {path: [] for path in apps.values()}
+    commands = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
+                continue
+            app = getattr(decorator.func.value, "id", None)
+            if app not in apps:
+                continue
+            options, arguments = params_of(node)
+            if decorator.func.attr == "callback":
+                groups[apps[app]] = options
+            elif decorator.func.attr == "command":
+                name = decorator.args[0].value if decorator.args else node.name.replace("_", "-")
+                commands.append((f"{apps[app]} {name}", options, arguments))
+    lines = [f"group|{path}|{' '.join(opts)}|" for path, opts in groups.items()]
+    lines += [f"command|{path}|{' '.join(opts)}|{' '.join(args)}" for path, opts, args in commands]
+    return lines
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    git_dir, out_dir = sys.argv[1], Path(sys.argv[2])
+    for tag in sys.argv[3:] or DEFAULT_TAGS:
+        version = tag.lstrip("v")
+        lines = extract(git_show(git_dir, tag, "runhouse/main.py"))
+        header = [
+            f"# Runhouse {version}: its command line, from runhouse/main.py at tag {tag} (Typer on click).",
+            "# Generated by scripts/test-image/extract-runhouse-cli.py; format in its docstring.",
+        ]
+        (out_dir / f"{version}.txt").write_text("\n".join(header + lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
