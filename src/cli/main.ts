@@ -2,6 +2,7 @@ import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, UsageError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
+import { stateDirError } from "../state/paths.ts";
 import { escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
 import {
@@ -14,6 +15,7 @@ import {
 } from "./context.ts";
 import { joinNegativeValues } from "./flags.ts";
 import { interruptController } from "./signals.ts";
+import { isInStateDir } from "./state-dir.ts";
 
 const VERSION = "0.1.0";
 
@@ -104,6 +106,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     verbose: false,
   });
   let output: Output = earlyOutput;
+  let stateDir: string | undefined;
   try {
     const parsed = cli.parse(
       ["node", "rhx", ...camelBooleanFlags(cli, joinNegativeValues(argv, valueFlags(cli)))],
@@ -121,6 +124,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     await cli.runMatchedCommand();
     if (!chosen) throw new UsageError("No command given.");
     const globals = readGlobals(chosen.options, env);
+    stateDir = globals.stateDir;
     output = createOutput(globals);
     const load = commands[chosen.name];
     if (!load) throw new UsageError(`Unknown command \`${chosen.name}\`.`);
@@ -144,7 +148,10 @@ export async function main(argv: readonly string[], env = process.env): Promise<
       interrupt.dispose();
     }
   } catch (error) {
-    return reportFailure(output, error);
+    // However deep a refused read or write of the state dir was raised, the user hears about the dir.
+    const known =
+      stateDir !== undefined && isInStateDir(error, stateDir) ? stateDirError(stateDir, error) : error;
+    return reportFailure(output, known);
   }
 }
 

@@ -69,3 +69,9 @@ export function writeFailed(error: unknown, shown: string): RhxError {
     cause: error,
   });
 }
+
+/** A file-system error about `path` or the temporary file written beside it. */
+export function isWriteOf(error: unknown, path: string): boolean {
+  const at = (error as NodeJS.ErrnoException | null)?.path;
+  return typeof at === "string" && (at === path || at.startsWith(`${path}.`) || at === dirname(path));
+}
