@@ -74,21 +74,21 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   define("plan", "plan [...files]", "Show what apply would do, each change with its class and cause")
     .option("--detailed-exitcode", "Exit 2 when there are changes, 0 when there are none")
     .option("--out <file>", "Save the plan; `rhx apply FILE.plan` applies it only while nothing changed")
-    .option("--concurrency <n>", "Clusters planned at once", { default: 4 });
+    .option("--concurrency <n>", "Clusters planned at once (1-64)", { default: 4 });
   define("apply", "apply [...files]", "Bring the clusters to what the files say")
     .option("-y, --yes", "Approve replaces without asking")
     .option("--watch", "Apply again whenever a watched file changes")
     .option("--allow-replace", "In watch mode, apply replaces without asking")
-    .option("--concurrency <n>", "Clusters applied at once", { default: 4 })
-    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (30s, 2m)")
+    .option("--concurrency <n>", "Clusters applied at once (1-64)", { default: 4 })
+    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (0s-24h: 30s, 2m)")
     .option(
       "--step-timeout <duration>",
-      "Longest one step (launch, a setup command, server start) may run (default 30m)",
+      "Longest one step (launch, a setup command, server start) may run (1s-24h, default 30m)",
     );
   define("status", "status [...targets]", "Recorded state and live status (FILE or NAME)");
   define("down", "down [...targets]", "Tear down clusters rhx created (FILE or NAME)")
     .option("-y, --yes", "Do not ask")
-    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock");
+    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (0s-24h)");
   define("ssh", "ssh [target]", "A shell (or `-- CMD`) inside the cluster's container");
   define("init", "init [file]", "Write a commented starter cluster.yaml (never overwrites)")
     .option("--name <name>", "Cluster name")
