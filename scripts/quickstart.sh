@@ -9,4 +9,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci 
 npm run --silent build
 scripts/setup-machine.sh
 cd examples/local
-exec node "$root/dist/cli/bin.js" apply "$@"
+# `--`: Node 20 would otherwise read an `--env-file` passed to this script as its own.
+exec node -- "$root/dist/cli/bin.js" apply "$@"

@@ -2,6 +2,7 @@ import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, UsageError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
+import { stateDirError } from "../state/paths.ts";
 import { sweepLeftovers } from "../state/sweep.ts";
 import { escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
@@ -15,6 +16,7 @@ import {
 } from "./context.ts";
 import { joinNegativeValues } from "./flags.ts";
 import { interruptController } from "./signals.ts";
+import { isInStateDir } from "./state-dir.ts";
 
 const VERSION = "0.1.0";
 
@@ -73,21 +75,21 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   define("plan", "plan [...files]", "Show what apply would do, each change with its class and cause")
     .option("--detailed-exitcode", "Exit 2 when there are changes, 0 when there are none")
     .option("--out <file>", "Save the plan; `rhx apply FILE.plan` applies it only while nothing changed")
-    .option("--concurrency <n>", "Clusters planned at once", { default: 4 });
+    .option("--concurrency <n>", "Clusters planned at once (1-64)", { default: 4 });
   define("apply", "apply [...files]", "Bring the clusters to what the files say")
     .option("-y, --yes", "Approve replaces without asking")
     .option("--watch", "Apply again whenever a watched file changes")
     .option("--allow-replace", "In watch mode, apply replaces without asking")
-    .option("--concurrency <n>", "Clusters applied at once", { default: 4 })
-    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (30s, 2m)")
+    .option("--concurrency <n>", "Clusters applied at once (1-64)", { default: 4 })
+    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (0s-24h: 30s, 2m)")
     .option(
       "--step-timeout <duration>",
-      "Longest one step (launch, a setup command, server start) may run (default 30m)",
+      "Longest one step (launch, a setup command, server start) may run (1s-24h, default 30m)",
     );
   define("status", "status [...targets]", "Recorded state and live status (FILE or NAME)");
   define("down", "down [...targets]", "Tear down clusters rhx created (FILE or NAME)")
     .option("-y, --yes", "Do not ask")
-    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock");
+    .option("--lock-timeout <duration>", "Wait this long for another rhx's lock (0s-24h)");
   define("ssh", "ssh [target]", "A shell (or `-- CMD`) inside the cluster's container");
   define("init", "init [file]", "Write a commented starter cluster.yaml (never overwrites)")
     .option("--name <name>", "Cluster name")
@@ -105,6 +107,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     verbose: false,
   });
   let output: Output = earlyOutput;
+  let stateDir: string | undefined;
   try {
     const parsed = cli.parse(
       ["node", "rhx", ...camelBooleanFlags(cli, joinNegativeValues(argv, valueFlags(cli)))],
@@ -122,6 +125,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     await cli.runMatchedCommand();
     if (!chosen) throw new UsageError("No command given.");
     const globals = readGlobals(chosen.options, env);
+    stateDir = globals.stateDir;
     output = createOutput(globals);
     // At every start, before anything else: a crashed rhx's docker login must not wait for an apply.
     const swept = await sweepLeftovers(globals.stateDir);
@@ -148,7 +152,10 @@ export async function main(argv: readonly string[], env = process.env): Promise<
       interrupt.dispose();
     }
   } catch (error) {
-    return reportFailure(output, error);
+    // However deep a refused read or write of the state dir was raised, the user hears about the dir.
+    const known =
+      stateDir !== undefined && isInStateDir(error, stateDir) ? stateDirError(stateDir, error) : error;
+    return reportFailure(output, known);
   }
 }
 

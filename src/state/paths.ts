@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { ExitCode } from "../errors/exit-codes.ts";
+import { RhxError } from "../errors/rhx-error.ts";
 
 /** Layout of the state dir: one JSON file, one lock and one log folder per cluster. */
 export function statePaths(stateDir: string, name: string) {
@@ -20,4 +22,28 @@ export function runDir(stateDir: string, host: string): string {
 
 export function keyPath(stateDir: string): string {
   return join(stateDir, "fingerprint.key");
+}
+
+/**
+ * The state dir exists but this user may not read or write it (permissions, a read-only file
+ * system). Not a mistake in the command or the file, so not a usage error: exit 1, and the hint
+ * says how to fix the directory or pick another one.
+ */
+export function stateDirError(stateDir: string, error: unknown): RhxError {
+  const code = (error as NodeJS.ErrnoException | null)?.code ?? "unknown";
+  const why =
+    code === "EROFS"
+      ? "it is on a read-only file system"
+      : code === "ENOTDIR" || code === "EEXIST"
+        ? "a part of its path is a file, not a directory"
+        : code === "ENOSPC"
+          ? "the disk is full"
+          : "this user may not create, read or write it";
+  return new RhxError({
+    code: "RHX_STATE_DIR_UNUSABLE",
+    message: `rhx cannot use its state directory ${stateDir}: ${why} (${code}).`,
+    hint: "rhx keeps state, locks and logs there. Make it readable and writable by this user, or point --state-dir (or RHX_STATE_DIR) at a directory that is.",
+    exitCode: ExitCode.StepFailed,
+    cause: error,
+  });
 }

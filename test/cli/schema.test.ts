@@ -4,11 +4,11 @@
  * when a property lacks a description or examples (what an editor shows on hover), or when an
  * example file does not validate against the published JSON.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { SCHEMA_ID } from "../../src/config/schema.ts";
 import { emittedSchemaFiles } from "../../src/schemas/emit.ts";
@@ -33,13 +33,107 @@ describe("rhx schema", () => {
       expect(result.exitCode).toBe(0);
       for (const [path, text] of Object.entries(files)) {
         expect(await readFile(join(dir, path), "utf8")).toBe(text);
-        expect(result.stderr).toContain(`wrote ${path}`);
+        expect(result.stderr).toMatch(new RegExp(`create +${path.replace(/\./g, "\\.")}\n`));
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 });
+
+describe("rhx schema --write replaces only the files rhx generated", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rhx-schema-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a second run lists every file as unchanged and rewrites none", async () => {
+    await runCli(["schema", "--write"], { cwd: dir });
+    const again = await runCli(["schema", "--write"], { cwd: dir });
+    expect(again.exitCode).toBe(0);
+    for (const path of Object.keys(files)) expect(again.stderr).toMatch(new RegExp(`unchanged +${path}`));
+    expect(again.stderr).toContain("0 created, 0 updated, 4 unchanged.");
+  });
+
+  test("an older file rhx generated (same $id) is listed as updated and rewritten", async () => {
+    const old = { ...cluster, description: "an older description" };
+    await writeFile(join(dir, "runhouse.schema.json"), JSON.stringify(old));
+    const result = await runCli(["schema", "--write"], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/update +runhouse\.schema\.json/);
+    expect(await readFile(join(dir, "runhouse.schema.json"), "utf8")).toBe(files["runhouse.schema.json"]);
+  });
+
+  const FOREIGN: [string, (dir: string) => Promise<void>, string][] = [
+    [
+      "a user's own file at runhouse.schema.json",
+      (d) => writeFile(join(d, "runhouse.schema.json"), '{"$id": "https://example.com/mine.json"}'),
+      "runhouse.schema.json: not a schema rhx generated",
+    ],
+    [
+      "a file that is not JSON",
+      (d) => writeFile(join(d, "runhouse.schema.json"), "my notes\n"),
+      "not a schema rhx generated",
+    ],
+    [
+      "a symbolic link at runhouse.schema.json",
+      async (d) => {
+        await writeFile(join(d, "target.json"), files["runhouse.schema.json"] as string);
+        await symlink(join(d, "target.json"), join(d, "runhouse.schema.json"));
+      },
+      "runhouse.schema.json: a symbolic link",
+    ],
+    [
+      "a dangling link",
+      (d) => symlink(join(d, "nowhere.json"), join(d, "runhouse.schema.json")),
+      "a symbolic link",
+    ],
+    [
+      "schemas/ as a link to another directory",
+      async (d) => {
+        await mkdir(join(d, "elsewhere"));
+        await symlink(join(d, "elsewhere"), join(d, "schemas"));
+      },
+      "schemas/cluster.schema.json: a symbolic link",
+    ],
+    [
+      "a directory where a file goes",
+      (d) => mkdir(join(d, "runhouse.schema.json")),
+      "runhouse.schema.json: not a regular file",
+    ],
+    [
+      "schemas as a plain file",
+      (d) => writeFile(join(d, "schemas"), "x"),
+      "schemas/cluster.schema.json: not a regular file",
+    ],
+  ];
+  test.each(FOREIGN)(
+    "%s: refused (exit 64), listed, and nothing at all is written",
+    async (_what, make, says) => {
+      await make(dir);
+      const before = await snapshotDir(dir);
+      const result = await runCli(["schema", "--write"], { cwd: dir });
+      expect(result.exitCode, result.stderr).toBe(64);
+      expect(result.stderr).toContain("RHX_SCHEMA_WRITE_REFUSED");
+      expect(result.stderr).toContain(says);
+      expect(result.stderr).toContain("nothing was written");
+      expect(await snapshotDir(dir)).toEqual(before);
+    },
+  );
+});
+
+/** Every path under dir with its content (or link target): what a refused write must leave alone. */
+async function snapshotDir(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    out[path] = entry.isFile() ? await readFile(path, "utf8") : entry.isSymbolicLink() ? "link" : "dir";
+  }
+  return out;
+}
 
 describe("the checked-in schema files", () => {
   test.each(["runhouse.schema.json", "schemas/cluster.schema.json"])("%s is current", async (path) => {

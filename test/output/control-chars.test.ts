@@ -3,7 +3,7 @@
  * ESC, CR, LF, C1 or bidi characters is shown with visible escapes in every human sink (the step
  * lines, the error that quotes it, the plan, the status table), so it cannot forge a "✓ ready" line.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -16,7 +16,8 @@ import { runApply } from "../../src/tasks/apply.ts";
 import { stepTitle } from "../../src/tasks/reporter.ts";
 import { escapeControl } from "../../src/ui/escape.ts";
 import { Output } from "../../src/ui/output.ts";
-import { runCli } from "../helpers/run-cli.ts";
+import { freePort, removeContainers, requireDocker, TEST_IMAGES, uniqueName } from "../helpers/docker-env.ts";
+import { ensureBuilt, runBuiltCli, runCli } from "../helpers/run-cli.ts";
 import { FakeDriver, fingerprint, loaded, spec } from "../tasks/fakes.ts";
 
 /** Anything a terminal acts on, except the line breaks rhx itself writes. */
@@ -133,5 +134,41 @@ describe("every human sink", () => {
     expect(result.exitCode).toBe(64);
     expect(result.stderr).toContain("dev\\x1b[2J\\r✓ ready");
     expect(result.stderr).not.toMatch(RAW);
+  });
+});
+
+describe("end to end: rhx apply on the local engine", () => {
+  const name = uniqueName("ctrl");
+  afterEach(async () => {
+    await removeContainers(`rhx-${name}`);
+  });
+
+  it("a setup command with ESC, CR and a bidi override cannot forge a line", {
+    timeout: 300_000,
+  }, async () => {
+    await requireDocker([TEST_IMAGES.runhouse]);
+    await ensureBuilt();
+    // YAML double quotes spell the raw characters: \e is ESC, \r CR, \u202e a right-to-left override.
+    const yaml = [
+      `name: ${name}`,
+      "provider: local",
+      `image_id: docker:${TEST_IMAGES.runhouse}`,
+      "server:",
+      `  port: ${await freePort()}`,
+      "setup:",
+      '  - "true # \\r\\e[2K\\e[32m✓ forged is ready\\e[0m"',
+      '  - "exit 3 # \\u202eevil\\e[2J"',
+      "",
+    ].join("\n");
+    await writeFile(join(dir, "cluster.yaml"), yaml);
+    const result = await runBuiltCli(["apply"], {
+      cwd: dir,
+      env: { RHX_STATE_DIR: join(dir, "state"), CI: "1" },
+    });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).not.toMatch(RAW);
+    expect(result.stderr).toContain("true # \\r\\x1b[2K\\x1b[32m✓ forged is ready\\x1b[0m");
+    expect(result.stderr).toContain("(`exit 3 # \\u202eevil\\x1b[2J`) exited with code 3");
+    expect(result.stderr.split("\n").some((line) => line.startsWith("✓"))).toBe(false);
   });
 });

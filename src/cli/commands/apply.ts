@@ -7,6 +7,7 @@ import { type ApplyOptions, runApply } from "../../tasks/apply.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { LIMITS, parseConcurrency, parseDuration } from "../flags.ts";
 import { loadForAction } from "../load.ts";
+import { checkStateDir } from "../state-dir.ts";
 
 export interface ApplyFlags {
   yes: boolean;
@@ -81,6 +82,7 @@ export async function run(
       { ...ctx, globals: { ...ctx.globals, envFiles: file.envFiles } },
       file.files,
     );
+    await checkStateDir(ctx.globals.stateDir);
     const result = await runApply({
       ...applyOptions(ctx, flags, "apply"),
       clusters: loaded.clusters,
@@ -92,6 +94,7 @@ export async function run(
     throw new UsageError("A saved plan is applied on its own: `rhx apply FILE.plan`.");
   const loaded = await loadForAction(ctx, files);
   if (loaded.clusters.length === 0) return ExitCode.ConfigInvalid;
+  await checkStateDir(ctx.globals.stateDir);
   const result = await runApply({ ...applyOptions(ctx, flags, "apply"), clusters: loaded.clusters });
   return result.exitCode;
 }

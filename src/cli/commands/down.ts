@@ -6,6 +6,7 @@ import { confirm } from "../../tasks/confirm.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { LIMITS, parseDuration } from "../flags.ts";
 import { resolveTargets } from "../load.ts";
+import { checkStateDir } from "../state-dir.ts";
 import { resolveDriver } from "../targets.ts";
 
 /** `rhx down [FILE|NAME...]`: tears down only what rhx created, then forgets it. */
@@ -17,6 +18,7 @@ export async function run(
   // A bad flag is reported before anything is looked up or torn down.
   const lockTimeoutMs = parseDuration(options.lockTimeout, "--lock-timeout", LIMITS.lockTimeoutMs, 0);
   const targets = await resolveTargets(ctx, (args[0] as string[] | undefined) ?? []);
+  await checkStateDir(ctx.globals.stateDir);
   const resolved = await Promise.all(targets.map((t) => resolveDriver(ctx, t)));
   const names = resolved.map((r) => r.name);
   if (options.yes !== true) {

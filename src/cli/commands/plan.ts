@@ -3,6 +3,8 @@ import { ExitCode } from "../../errors/exit-codes.ts";
 import { runApply } from "../../tasks/apply.ts";
 import { type CommandContext, type CommandResult, filesOrDefault } from "../context.ts";
 import { loadForAction } from "../load.ts";
+import { checkOutputPath, isWriteOf, writeFailed } from "../output-path.ts";
+import { checkStateDir } from "../state-dir.ts";
 import { applyOptions, readApplyFlags } from "./apply.ts";
 
 /** `rhx plan [FILE...]`: what apply would do, classified; `--detailed-exitcode` → 2 when it would act. */
@@ -13,8 +15,11 @@ export async function run(
 ): Promise<CommandResult> {
   const flags = readApplyFlags(options);
   const files = (args[0] as string[] | undefined) ?? [];
-  const loaded = await loadForAction(ctx, files);
   const out = typeof options.out === "string" ? options.out : undefined;
+  // Before the (slow) plan: a path that cannot take the file is a mistake on the command line.
+  if (out !== undefined) await checkOutputPath(resolve(ctx.cwd, out), out, "--out", "cluster.plan");
+  const loaded = await loadForAction(ctx, files);
+  await checkStateDir(ctx.globals.stateDir);
   const result = await runApply({
     ...applyOptions(ctx, flags, "plan"),
     clusters: loaded.clusters,
@@ -25,6 +30,8 @@ export async function run(
           envFiles: ctx.globals.envFiles.map((f) => resolve(ctx.cwd, f)),
         }
       : undefined,
+  }).catch((error: unknown) => {
+    throw out !== undefined && isWriteOf(error, resolve(ctx.cwd, out)) ? writeFailed(error, out) : error;
   });
   if (result.exitCode !== ExitCode.Ok) return result.exitCode;
   const changes = result.plans.some((p) => p.plan.action !== "no-op");
