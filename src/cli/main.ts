@@ -1,6 +1,6 @@
 import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
-import { isRhxError, UsageError } from "../errors/rhx-error.ts";
+import { isRhxError, type RhxError, UsageError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
 import { stateDirError } from "../state/paths.ts";
 import { sweepLeftovers } from "../state/sweep.ts";
@@ -147,6 +147,9 @@ export async function main(argv: readonly string[], env = process.env): Promise<
         chosen.args,
         chosen.options,
       );
+      if (output.json) await output.flushed();
+      const broken = output.eventsFailure;
+      if (broken) return reportEventsFailure(output, broken, code);
       return interrupt.signal.aborted ? ExitCode.Interrupted : code;
     } finally {
       interrupt.dispose();
@@ -202,6 +205,14 @@ function readGlobals(options: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   };
 }
 
+/** Lost `--json` events: said on stderr (stdout is what broke), and never an exit 0. */
+function reportEventsFailure(output: Output, error: RhxError, code: ExitCodeValue): ExitCodeValue {
+  output.text(`${output.colors.red("error")} ${output.colors.dim(error.code)}`);
+  output.text(`  ${error.message}`);
+  if (error.hint) output.text(`  ${output.colors.cyan("hint:")} ${error.hint}`);
+  return code === ExitCode.Ok ? ExitCode.StepFailed : code;
+}
+
 /** The one place errors become output and exit codes. A stack trace is shown only with RHX_DEBUG=1. */
 export function reportFailure(output: Output, error: unknown): ExitCodeValue {
   if (isRhxError(error)) {
@@ -211,7 +222,8 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
       hint: error.hint,
       location: error.location,
     });
-    if (!output.json) {
+    // With stdout gone, the event above went nowhere: stderr is the one place left to say it.
+    if (!output.json || output.eventsFailure) {
       const where = error.location
         ? `${error.location.file}:${error.location.line}:${error.location.column} `
         : "";

@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { keyPath } from "./paths.ts";
+import { sinkError } from "./sink-error.ts";
 
 /**
  * Fingerprints are HMACs under a key kept in the state dir (mode 0600): the state file can say
@@ -17,7 +18,11 @@ export async function loadFingerprinter(stateDir: string): Promise<Fingerprinter
     if (key.length < 32) throw new Error("short key");
   } catch {
     key = randomBytes(32);
-    await writeFileAtomic(path, `${key.toString("hex")}\n`);
+    try {
+      await writeFileAtomic(path, `${key.toString("hex")}\n`);
+    } catch (error) {
+      throw sinkError("RHX_STATE_UNWRITABLE", "The fingerprint key", path, error);
+    }
   }
   return fingerprinterFromKey(key);
 }

@@ -6,6 +6,7 @@ import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 import { pidIsDead } from "./owner.ts";
 import { statePaths } from "./paths.ts";
+import { sinkError } from "./sink-error.ts";
 
 export interface LockOwner {
   pid: number;
@@ -36,7 +37,11 @@ export interface LockOptions {
  */
 export async function acquireLock(stateDir: string, name: string, options: LockOptions = {}): Promise<Lock> {
   const path = statePaths(stateDir, name).lock;
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw sinkError("RHX_LOCK_UNWRITABLE", `The lock of ${name}`, path, error);
+  }
   const owner: LockOwner = {
     pid: process.pid,
     host: hostname(),
@@ -50,12 +55,17 @@ export async function acquireLock(stateDir: string, name: string, options: LockO
       try {
         await handle.writeFile(`${JSON.stringify(owner)}\n`);
         await handle.sync();
-      } finally {
+      } catch (error) {
+        // Created but not written (disk full): ours to remove, or it would hold the cluster for a while.
         await handle.close();
+        await rm(path, { force: true });
+        throw error;
       }
+      await handle.close();
       return lockHandle(path, owner);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+        throw sinkError("RHX_LOCK_UNWRITABLE", `The lock of ${name}`, path, error);
     }
     const holder = await readOwner(path);
     if (holder === undefined && (await ageMs(path)) < HALF_WRITTEN_GRACE_MS) {

@@ -6,6 +6,7 @@ import { writeFileAtomic } from "./atomic-write.ts";
 import { STATE_VERSION, stateProblem } from "./check-state.ts";
 import { statePaths } from "./paths.ts";
 import type { ClusterState } from "./schema.ts";
+import { sinkError } from "./sink-error.ts";
 
 /** Reads a cluster's state; undefined when rhx never applied it. A bad file is an error, never ignored. */
 export async function readState(stateDir: string, name: string): Promise<ClusterState | undefined> {
@@ -53,7 +54,11 @@ function corrupt(name: string, path: string, why: string): RhxError {
 /** Atomic, redacted write: even a secret that slipped into a field cannot reach the disk. */
 export async function writeState(stateDir: string, state: ClusterState): Promise<void> {
   const path = statePaths(stateDir, state.name).state;
-  await writeFileAtomic(path, `${JSON.stringify(redactValue(state), null, 2)}\n`);
+  try {
+    await writeFileAtomic(path, `${JSON.stringify(redactValue(state), null, 2)}\n`);
+  } catch (error) {
+    throw sinkError("RHX_STATE_UNWRITABLE", `The state of ${state.name}`, path, error);
+  }
 }
 
 export async function removeState(stateDir: string, name: string): Promise<void> {

@@ -177,6 +177,13 @@ export async function runApply(options: ApplyOptions): Promise<ApplyResult> {
           saveState: (state) => writeState(options.stateDir, state),
         }),
       }));
+    // Before any step: a run log that cannot be created stops the apply before it launches anything.
+    try {
+      for (const run of runs) await run.log.open();
+    } catch (error) {
+      await Promise.all(runs.map((r) => r.log.close()));
+      throw error;
+    }
     const reporter = new StepReporter(output, { lines: !options.liveRenderer });
     const outcomes =
       runs.length === 0
@@ -191,9 +198,12 @@ export async function runApply(options: ApplyOptions): Promise<ApplyResult> {
           });
     await Promise.all(runs.map((r) => r.log.close()));
     reportOutcomes(output, planned, outcomes, runs, options.signal.aborted);
+    // The clusters are as reported; what is missing is the record of how they got there.
+    const logFailures = runs.flatMap((r) => (r.log.failure ? [{ name: r.name, error: r.log.failure }] : []));
+    for (const { name, error } of logFailures) reportError(output, name, error);
     const exitCode = options.signal.aborted
       ? ExitCode.Interrupted
-      : outcomes.some((o) => !o.ok)
+      : outcomes.some((o) => !o.ok) || logFailures.length > 0
         ? ExitCode.StepFailed
         : ExitCode.Ok;
     return { exitCode, plans: planned, outcomes };

@@ -1,9 +1,11 @@
 import { appendFileSync } from "node:fs";
 import { createColors } from "picocolors";
 import type { Diagnostic } from "../config/diagnostic.ts";
+import type { RhxError } from "../errors/rhx-error.ts";
 import { redact, redactValue } from "../secrets/redactor.ts";
 import { EVENT_FORMAT_VERSION, type EventFields } from "./events.ts";
 import { renderDiagnostic } from "./render-diagnostic.ts";
+import { eventsOutputError, guardStream, streamBroken } from "./stream-guard.ts";
 
 export interface OutputOptions {
   json: boolean;
@@ -35,10 +37,27 @@ export class Output {
     this.#stdout = options.stdout ?? process.stdout;
     this.#stderr = options.stderr ?? process.stderr;
     this.#now = options.now ?? (() => new Date());
+    guardStream(this.#stdout);
+    guardStream(this.#stderr);
+  }
+
+  /** Resolves once what was written to stdout went out or failed (a failure arrives a tick later). */
+  async flushed(): Promise<void> {
+    if (streamBroken(this.#stdout)) return;
+    await new Promise<void>((resolve) => {
+      this.#stdout.write("", () => resolve());
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Set when `--json` events were lost because stdout could not be written (stream-guard.ts). */
+  get eventsFailure(): RhxError | undefined {
+    return this.json ? eventsOutputError(this.#stdout) : undefined;
   }
 
   /** A line of human text (stderr). */
   text(line = ""): void {
+    if (streamBroken(this.#stderr)) return;
     this.#stderr.write(`${redact(line)}\n`);
   }
 
@@ -63,13 +82,14 @@ export class Output {
       ...rest,
     };
     const line = `${JSON.stringify(redactValue(event))}\n`;
-    this.#stdout.write(line);
+    if (!streamBroken(this.#stdout)) this.#stdout.write(line);
     // The test suite collects every event it causes and validates them against the published schema.
     if (process.env.RHX_EVENTS_TAP) appendFileSync(process.env.RHX_EVENTS_TAP, line);
   }
 
   /** Raw data on stdout for commands whose product is data (`rhx schema`), never under `--json`. */
   data(text: string): void {
+    if (streamBroken(this.#stdout)) return;
     this.#stdout.write(redact(text));
   }
 

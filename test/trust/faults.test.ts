@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -412,5 +412,97 @@ describe("what kill -9 leaves behind is swept at the next start", () => {
     expect(await exists(files.live)).toBe(true);
     expect(await exists(files.otherHost)).toBe(true);
     for (const file of [files.live, files.otherHost]) await rm(file);
+  });
+});
+
+describe("a sink that cannot be written is a clear error, never a crash", () => {
+  /** A fresh state dir, so what stands in the way there does not disturb the other tests. */
+  async function isolated(name: string) {
+    const dir = await mkdtemp(join(tmpdir(), "rhx-sink-"));
+    const path = join(dir, `${name}.yaml`);
+    await writeFile(
+      path,
+      `name: ${name}\nprovider: local\nimage_id: docker:${TEST_IMAGES.runhouse}\nserver:\n  port: ${await freePort()}\n`,
+    );
+    const state = join(dir, "state");
+    const env = { RHX_STATE_DIR: state, CI: "true" };
+    return { dir, path, state, env };
+  }
+
+  it("a run log that cannot be created: RHX_RUN_LOG_UNWRITABLE before anything launches, lock released", async () => {
+    const name = uniqueName("fault-log");
+    names.push(name);
+    const { dir, path, state, env } = await isolated(name);
+    // A file where the cluster's log directory should be (root ignores permission bits, not this).
+    await mkdir(join(state, "logs"), { recursive: true });
+    await writeFile(join(state, "logs", name), "in the way\n");
+    for (const json of [true, false]) {
+      const result = await runBuiltCli([...(json ? ["--json"] : []), "apply", "--yes", path], {
+        cwd: dir,
+        env,
+      });
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(result.stderr).not.toMatch(STACK_LINE);
+      if (json)
+        expect(events(result.stdout).at(-1)).toMatchObject({ type: "error", code: "RHX_RUN_LOG_UNWRITABLE" });
+      else
+        expect(result.stderr).toMatch(
+          /error RHX_RUN_LOG_UNWRITABLE\n.*run log.*\n {2}hint: A file stands where/,
+        );
+    }
+    expect(existsSync(join(state, "locks", `${name}.lock`))).toBe(false);
+    const ps = await execa("docker", ["ps", "-aq", "--filter", `label=rhx.cluster=${name}`]);
+    expect(String(ps.stdout).trim()).toBe("");
+    // Nothing ran, so nothing is recorded as running.
+    expect(existsSync(join(state, "clusters", `${name}.json`))).toBe(false);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a state dir this user may not write (run as nobody): RHX_STATE_UNWRITABLE", async () => {
+    const name = uniqueName("fault-state");
+    const { dir, path, state, env } = await isolated(name);
+    await mkdir(state);
+    for (const p of [dir, state]) await chmod(p, 0o755);
+    await chmod(path, 0o644);
+    const result = await runBuiltCli(["--json", "apply", "--yes", path], {
+      cwd: dir,
+      env,
+      uid: 65534,
+      gid: 65534,
+    });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(events(result.stdout).at(-1)).toMatchObject({ type: "error", code: "RHX_STATE_UNWRITABLE" });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a lock dir that cannot be made: RHX_LOCK_UNWRITABLE", async () => {
+    const name = uniqueName("fault-lockdir");
+    const { dir, path, state, env } = await isolated(name);
+    await mkdir(state);
+    await writeFile(join(state, "locks"), "in the way\n");
+    const result = await runBuiltCli(["apply", "--yes", path], { cwd: dir, env });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.stderr).toContain("RHX_LOCK_UNWRITABLE");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("--json events whose reader went away (EPIPE): said on stderr, exit 1, no stack trace", async () => {
+    const name = uniqueName("fault-epipe");
+    const { dir, path, env } = await isolated(name);
+    // `| true` closes the pipe at once; the exit code of rhx itself goes to stderr.
+    const script = `{ "${process.execPath}" -- "${BUILT_BIN}" --json plan "${path}"; echo "rhx-exit=$?" >&2; } | true`;
+    const result = await execa("sh", ["-c", script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, NO_COLOR: "1", ...env },
+      extendEnv: false,
+      reject: false,
+    });
+    const stderr = String(result.stderr);
+    expect(stderr).not.toMatch(STACK_LINE);
+    expect(stderr).toContain("error RHX_EVENTS_OUTPUT_FAILED");
+    expect(stderr).toContain("rhx-exit=1");
+    await rm(dir, { recursive: true, force: true });
   });
 });
