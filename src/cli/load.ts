@@ -5,18 +5,23 @@ import { type LoadResult, loadClusters } from "../config/load.ts";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 import { type CommandContext, filesOrDefault } from "./context.ts";
+import { withDefaultSignals } from "./signals.ts";
 
 const ENVIRONMENT_CODES = new Set(["RHX_ENV_UNSET", "RHX_ENV_REQUIRED"]);
 
 /** Loads for a command that acts: unset variables are errors, and any error stops with exit 3. */
 export async function loadForAction(ctx: CommandContext, files: readonly string[]): Promise<LoadResult> {
-  const result = await loadClusters({
-    files: filesOrDefault(files),
-    envFiles: ctx.globals.envFiles,
-    processEnv: ctx.env,
-    unsetVariables: "error",
-    cwd: ctx.cwd,
-  });
+  // Commands load before they take a lock or start anything: nothing to clean up yet, so Ctrl-C
+  // during a long parse ends the process at once.
+  const result = await withDefaultSignals(() =>
+    loadClusters({
+      files: filesOrDefault(files),
+      envFiles: ctx.globals.envFiles,
+      processEnv: ctx.env,
+      unsetVariables: "error",
+      cwd: ctx.cwd,
+    }),
+  );
   ctx.output.diagnostics(result.diagnostics);
   if (hasErrors(result.diagnostics)) {
     const errors = result.diagnostics.filter((d) => d.severity === "error");

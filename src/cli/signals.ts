@@ -34,3 +34,21 @@ export function interruptController(output: Output): Interrupt {
     },
   };
 }
+
+/**
+ * Runs `work` with the operating system's own action for SIGINT and SIGTERM: the process ends at
+ * once (a shell reports 130 for Ctrl-C). For work with nothing to clean up, like loading and
+ * validating files: a JavaScript signal handler only runs when the event loop turns, so during a
+ * long synchronous parse of a large file Ctrl-C would be ignored until the parse ended. The
+ * listeners, rhx's two-stage one included, are back in place when `work` settles.
+ */
+export async function withDefaultSignals<T>(work: () => Promise<T>): Promise<T> {
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const saved = signals.map((signal) => ({ signal, listeners: process.listeners(signal) }));
+  for (const { signal, listeners } of saved) for (const listener of listeners) process.off(signal, listener);
+  try {
+    return await work();
+  } finally {
+    for (const { signal, listeners } of saved) for (const listener of listeners) process.on(signal, listener);
+  }
+}

@@ -12,7 +12,7 @@ import { parseConfigText } from "./parse.ts";
 import { readConfigFile } from "./read.ts";
 import { runRules } from "./rules.ts";
 import type { ClusterFile } from "./schema.ts";
-import { locatePath, type PathSegment, type SourceDocument } from "./source.ts";
+import { locatePath, locationOf, type PathSegment, type SourceDocument } from "./source.ts";
 import { validateSchema } from "./validate.ts";
 
 export interface LoadOptions {
@@ -109,19 +109,21 @@ function loadDocument(
   }
   registerSecretFields(value);
   coerceInterpolated(value, interpolation.plain, clusterSchema);
-  const within = (paths: PathSegment[][], path: readonly PathSegment[]) =>
-    paths.some((p) => p.length <= path.length && p.every((s, i) => s === path[i]));
-  const isUnresolved = (path: readonly PathSegment[]) => within(interpolation.unresolved, path);
+  const unresolved = prefixLookup(interpolation.unresolved);
+  const interpolated = prefixLookup(interpolation.interpolated);
+  const isUnresolved = (path: readonly PathSegment[]) => unresolved(path);
   // An error about a value that could not be interpolated only repeats the interpolation problem
   // (`provider: ${PROVIDER}` unset is "" and not a provider): leave it out, and let the rules run
   // on the rest; they skip unresolved paths. The document itself is never such a value.
-  const schemaDiagnostics = validateSchema(source, value).filter(
-    (d) => !interpolation.unresolved.some((p) => p.length > 0 && d.location && sameLocation(source, p, d)),
+  const schemaDiagnostics = withoutUnresolved(
+    source,
+    validateSchema(source, value),
+    interpolation.unresolved,
   );
   diagnostics.push(...schemaDiagnostics);
   if (schemaDiagnostics.length > 0 || !isMapping(value)) return undefined;
   const cluster = value as ClusterFile;
-  const isLiteral = (path: readonly PathSegment[]) => !within(interpolation.interpolated, path);
+  const isLiteral = (path: readonly PathSegment[]) => !interpolated(path);
   for (const [key, entry] of Object.entries(cluster.env ?? {}))
     if (looksSecret(key) && typeof entry === "string" && isLiteral(["env", key]))
       secrets.check(entry, key, ["env", key]);
@@ -140,7 +142,7 @@ function loadDocument(
       spec: normalizeCluster(cluster, docker),
       file: source.file,
       document: source.index,
-      location: locatePath(source, ["name"]).location,
+      location: locationOf(source, ["name"]),
       variables: [...interpolation.used.keys()],
     },
     nameKnown: !isUnresolved(["name"]),
@@ -203,9 +205,33 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function sameLocation(source: SourceDocument, path: PathSegment[], diagnostic: Diagnostic): boolean {
-  const at = locatePath(source, path).location;
-  return diagnostic.location?.line === at.line && diagnostic.location.column === at.column;
+/**
+ * Whether a path lies within one of `paths` (equal to one, or below it), by looking up each of its
+ * prefixes: one check per path segment, not one per listed path (a file with 40,000 `${VAR}`s).
+ */
+function prefixLookup(paths: readonly (readonly PathSegment[])[]): (path: readonly PathSegment[]) => boolean {
+  if (paths.length === 0) return () => false;
+  const keys = new Set(paths.map((p) => JSON.stringify(p)));
+  return (path) => {
+    for (let n = 0; n <= path.length; n++) if (keys.has(JSON.stringify(path.slice(0, n)))) return true;
+    return false;
+  };
+}
+
+/** Drops diagnostics located exactly where an unresolved value is (located once each, not per diagnostic). */
+function withoutUnresolved(
+  source: SourceDocument,
+  diagnostics: Diagnostic[],
+  unresolved: readonly PathSegment[][],
+): Diagnostic[] {
+  if (diagnostics.length === 0 || unresolved.length === 0) return diagnostics;
+  const at = new Set<string>();
+  for (const path of unresolved) {
+    if (path.length === 0) continue;
+    const { line, column } = locationOf(source, path);
+    at.add(`${line}:${column}`);
+  }
+  return diagnostics.filter((d) => !d.location || !at.has(`${d.location.line}:${d.location.column}`));
 }
 
 /** A missing --env-file is found once per config file; say it once. */

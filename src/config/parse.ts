@@ -1,4 +1,4 @@
-import { isScalar, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostic.ts";
 import { codeFrame, locateOffset, overlapsMasked, type SourceDocument } from "./source.ts";
 
@@ -29,23 +29,43 @@ const YAML_HINTS: Record<string, string> = {
  */
 export const MAX_NESTING = 64;
 
+/**
+ * Entries (block lines, `- ` items, flow items) a file may hold; beyond this it is refused before
+ * parsing, with the place where the count ran over. The YAML parser costs some microseconds per node,
+ * so a 1 MiB file of one-character flow items would take it many seconds; a cluster file has a few
+ * dozen entries, and a generated one a few thousand.
+ */
+export const MAX_ENTRIES = 50_000;
+
 /** YAML text → one SourceDocument per `---` document; syntax errors become located diagnostics. */
 export function parseConfigText(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
-  const tooDeep = findExcessiveNesting(text);
-  if (tooDeep !== undefined) {
+  const excess = findExcessiveStructure(text);
+  if (excess !== undefined) {
     lineCounter.addNewLine(0);
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineCounter.addNewLine(i + 1);
-    const { line, col } = lineCounter.linePos(tooDeep);
+    const { line, col } = lineCounter.linePos(excess.offset);
+    const [code, message, hint] =
+      excess.kind === "deep"
+        ? [
+            "RHX_YAML_TOO_DEEP",
+            `Collections are nested more than ${MAX_NESTING} levels deep.`,
+            "A cluster file nests a few levels at most; is this the right file?",
+          ]
+        : [
+            "RHX_YAML_TOO_MANY_ENTRIES",
+            `The file has more than ${MAX_ENTRIES.toLocaleString("en-US")} entries (keys, list items); this is the first one over.`,
+            "A cluster file has a few dozen entries; is this the right file?",
+          ];
     return {
       documents: [],
       diagnostics: [
         {
-          code: "RHX_YAML_TOO_DEEP",
+          code,
           severity: "error",
-          message: `Collections are nested more than ${MAX_NESTING} levels deep.`,
-          hint: "A cluster file nests a few levels at most; is this the right file?",
+          message,
+          hint,
           location: { file, line, column: col, length: 1 },
           frame: codeFrame(text, line, col),
         },
@@ -75,6 +95,8 @@ export function parseConfigText(file: string, text: string): ParseResult {
     const source: SourceDocument = { file, text, index, doc, lineCounter };
     for (const error of doc.errors) diagnostics.push(yamlDiagnostic(source, error, "error"));
     for (const warning of doc.warnings) diagnostics.push(yamlDiagnostic(source, warning, "warning"));
+    for (const duplicate of duplicateKeys(doc.contents))
+      diagnostics.push(yamlDiagnostic(source, duplicate, "error"));
     // A leading or trailing `---`, or a comment-only document, holds no cluster: skip it.
     if (doc.errors.length === 0 && isEmpty(doc.contents)) return;
     documents.push(source);
@@ -86,18 +108,54 @@ export function parseConfigText(file: string, text: string): ParseResult {
 
 function parseSafely(text: string, lineCounter: LineCounter) {
   try {
-    return parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    // Duplicate keys are found by duplicateKeys below: the parser's own check searches the mapping
+    // for every key, which is quadratic (80,000 keys took minutes).
+    return parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
 }
 
+type YamlProblem = Pick<YAMLError, "code" | "message" | "pos">;
+
 /**
- * The offset where nesting first exceeds MAX_NESTING, counting flow brackets (outside quotes and
- * comments) and block levels (a stack of indentations, plus `- ` markers that open a level on the
- * same line). An estimate on the safe side: it never parses, so it cannot be made to recurse.
+ * Keys that repeat in a mapping, as the parser's `uniqueKeys` finds them (scalars by value, other
+ * keys by identity), with one set per mapping: linear. Nesting is bounded, so the recursion is too.
  */
-function findExcessiveNesting(text: string): number | undefined {
+function duplicateKeys(root: unknown): YamlProblem[] {
+  const found: YamlProblem[] = [];
+  const walk = (node: unknown) => {
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = pair.key;
+        const identity = isScalar(key) ? key.value : key;
+        // NaN is never equal to itself, as with the parser's own `===`.
+        if (seen.has(identity) && !Number.isNaN(identity)) {
+          const start = (key as { range?: [number, number] } | null)?.range?.[0] ?? 0;
+          found.push({ code: "DUPLICATE_KEY", message: "Map keys must be unique", pos: [start, start + 1] });
+        }
+        seen.add(identity);
+        walk(pair.key);
+        walk(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) walk(item);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+/**
+ * Where the text first nests deeper than MAX_NESTING, or first holds more than MAX_ENTRIES entries:
+ * flow brackets and `,` (outside quotes and comments), block levels (a stack of indentations, plus
+ * `- ` markers that open a level on the same line) and block lines. An estimate on the safe side: it
+ * never parses, so it cannot be made to recurse, and it is linear.
+ */
+function findExcessiveStructure(text: string): { kind: "deep" | "many"; offset: number } | undefined {
+  let entries = 0;
   let flow = 0;
   let interpolation = 0;
   let quote: string | undefined;
@@ -118,7 +176,9 @@ function findExcessiveNesting(text: string): number | undefined {
         i += 2;
         while (text[i] === " " || text[i] === "\t") i++;
       }
-      if (indents.length + markers > MAX_NESTING) return lineStart + indent;
+      if (indents.length + markers > MAX_NESTING) return { kind: "deep", offset: lineStart + indent };
+      entries += 1 + markers;
+      if (entries > MAX_ENTRIES) return { kind: "many", offset: lineStart + indent };
     }
     for (; i < end; i++) {
       const ch = text[i];
@@ -140,8 +200,9 @@ function findExcessiveNesting(text: string): number | undefined {
         break;
       } else if (ch === "{" && text[i - 1] === "$") {
         interpolation++; // `${…}` is interpolation, not a flow mapping
-      } else if (ch === "[" || ch === "{") {
-        if (++flow + indents.length > MAX_NESTING) return i;
+      } else if (ch === "[" || ch === "{" || (ch === "," && flow > 0)) {
+        if (++entries > MAX_ENTRIES) return { kind: "many", offset: i };
+        if (ch !== "," && ++flow + indents.length > MAX_NESTING) return { kind: "deep", offset: i };
       } else if (ch === "}" && interpolation > 0) {
         interpolation--;
       } else if ((ch === "]" || ch === "}") && flow > 0) {
@@ -158,7 +219,11 @@ function isEmpty(contents: unknown): boolean {
   return contents === null || (isScalar(contents) && contents.value === null);
 }
 
-function yamlDiagnostic(source: SourceDocument, error: YAMLError, severity: "error" | "warning"): Diagnostic {
+function yamlDiagnostic(
+  source: SourceDocument,
+  error: YamlProblem,
+  severity: "error" | "warning",
+): Diagnostic {
   const located = locateOffset(source, error.pos[0], Math.max(1, error.pos[1] - error.pos[0]));
   let firstLine = error.message.split("\n")[0] ?? error.message;
   // Some messages quote the token at fault ("…: \"<token>\""); where frames mask, so do messages.

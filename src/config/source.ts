@@ -5,6 +5,8 @@ import {
   isSeq,
   type LineCounter,
   type Node,
+  type Pair,
+  type YAMLMap,
   type Document as YamlDocument,
 } from "yaml";
 import type { SourceLocation } from "../errors/rhx-error.ts";
@@ -38,6 +40,23 @@ export function locatePath(
 ): Located {
   const range = rangeOf(source, path, target);
   return locateOffset(source, range[0], Math.max(1, range[1] - range[0]));
+}
+
+/** Only where `path` is: for a cluster's own location, which needs no frame. */
+export function locationOf(
+  source: SourceDocument,
+  path: readonly PathSegment[],
+  target: "value" | "key" = "value",
+): SourceLocation {
+  const range = rangeOf(source, path, target);
+  const { line, col } = source.lineCounter.linePos(range[0]);
+  const lineText = lineAt(source.text, line);
+  return {
+    file: source.file,
+    line,
+    column: col,
+    length: Math.max(1, Math.min(Math.max(1, range[1] - range[0]), lineText.length - col + 1)),
+  };
 }
 
 export function locateOffset(source: SourceDocument, offset: number, length = 1): Located {
@@ -170,46 +189,25 @@ function masked(
 }
 
 /**
- * Every key and value of a document by path, built in one walk and kept per document: a lookup per
- * diagnostic is then a map access, not a search of the mapping (quadratic with many keys).
+ * A mapping's pairs by key, built the first time a path goes through the mapping and kept with it:
+ * a lookup per diagnostic is then a map access, not a search of the mapping (quadratic with many
+ * keys), and mappings no path goes through are never indexed.
  */
-interface Ranges {
-  key?: [number, number] | undefined;
-  value?: [number, number] | undefined;
-}
+const pairIndexes = new WeakMap<object, Map<string, Pair>>();
 
-const pathIndexes = new WeakMap<object, Map<string, Ranges>>();
-
-// Keys are joined with a character YAML text cannot hold unescaped; a clash only blurs a location.
-const SEP = "\u0000";
-
-function pathIndex(source: SourceDocument): Map<string, Ranges> {
-  let index = pathIndexes.get(source.doc);
-  if (index) return index;
-  index = new Map();
-  const built = index;
-  // Nesting is bounded before parsing (MAX_NESTING in parse.ts), so the recursion is too.
-  const walk = (node: unknown, at: string) => {
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        if (!isPair(pair) || !isScalar(pair.key)) continue;
-        const key = `${at}${SEP}${String(pair.key.value)}`;
-        // The first of duplicate keys wins, as a search from the top would find it.
-        if (built.has(key)) continue;
-        built.set(key, { key: rangeOfNode(pair.key), value: rangeOfNode(pair.value) });
-        walk(pair.value, key);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const key = `${at}${SEP}${i}`;
-        built.set(key, { value: rangeOfNode(item) });
-        walk(item, key);
-      });
+function pairOf(map: YAMLMap, key: PathSegment): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      // The first of duplicate keys wins, as a search from the top would find it.
+      if (!index.has(name)) index.set(name, pair);
     }
-  };
-  walk(source.doc.contents, "");
-  pathIndexes.set(source.doc, built);
-  return built;
+    pairIndexes.set(map, index);
+  }
+  return index.get(String(key));
 }
 
 function rangeOf(
@@ -217,16 +215,24 @@ function rangeOf(
   path: readonly PathSegment[],
   target: "value" | "key",
 ): [number, number] {
-  let best: [number, number] = rangeOfNode(source.doc.contents) ?? [0, 1];
-  if (path.length === 0) return best;
-  const index = pathIndex(source);
-  let at = "";
+  let node: unknown = source.doc.contents;
+  let best: [number, number] = rangeOfNode(node) ?? [0, 1];
   for (let i = 0; i < path.length; i++) {
-    at += `${SEP}${String(path[i])}`;
-    const found = index.get(at);
-    if (!found) return best;
-    if (i === path.length - 1 && target === "key" && found.key) return found.key;
-    best = found.value ?? found.key ?? best;
+    const segment = path[i] ?? "";
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = pairOf(node, segment);
+      if (!pair) return best;
+      const keyRange = rangeOfNode(pair.key);
+      if (last && target === "key" && keyRange) return keyRange;
+      node = pair.value;
+      best = rangeOfNode(node) ?? keyRange ?? best;
+    } else if (isSeq(node) && typeof segment === "number") {
+      node = node.items[segment];
+      best = rangeOfNode(node) ?? best;
+    } else {
+      return best;
+    }
   }
   return best;
 }

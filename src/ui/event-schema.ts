@@ -117,6 +117,15 @@ export const EVENT_SCHEMAS: TObject[] = [
     "A problem found in a cluster file.",
   ),
   event(
+    "diagnostics-omitted",
+    {
+      omitted: Type.Integer({ minimum: 1 }),
+      errors: Type.Integer({ minimum: 0 }),
+      warnings: Type.Integer({ minimum: 0 }),
+    },
+    "More problems were found than are reported: how many diagnostic events were left out, by severity.",
+  ),
+  event(
     "error",
     { code: S(), message: S(), hint: opt(S()), location: opt(Location) },
     "A failure that ends the command (or one cluster's part of it).",

@@ -93,10 +93,47 @@ export class Output {
     this.#stdout.write(redact(text));
   }
 
+  /** Diagnostics as found, at most MAX_REPORTED of them, and a line (an event) about the rest. */
   diagnostics(list: readonly Diagnostic[]): void {
-    for (const diagnostic of list) {
+    const { shown, omitted } = selectDiagnostics(list);
+    for (const diagnostic of shown) {
       this.event("diagnostic", { ...diagnostic });
       if (!this.json) this.text(renderDiagnostic(diagnostic, this.colors));
     }
+    if (omitted.errors + omitted.warnings === 0) return;
+    this.event("diagnostics-omitted", {
+      omitted: omitted.errors + omitted.warnings,
+      errors: omitted.errors,
+      warnings: omitted.warnings,
+    });
+    if (!this.json) this.text(`… and ${describeOmitted(omitted)} more, not shown.\n`);
   }
+}
+
+/**
+ * A file of 80,000 unknown keys must not print 80,000 messages (or take minutes to): past this many,
+ * a count. Errors are chosen before warnings, so a flood of warnings cannot hide the error that
+ * makes the file invalid; the ones shown keep their order.
+ */
+export const MAX_REPORTED = 50;
+
+export function selectDiagnostics(list: readonly Diagnostic[]): {
+  shown: Diagnostic[];
+  omitted: { errors: number; warnings: number };
+} {
+  if (list.length <= MAX_REPORTED) return { shown: [...list], omitted: { errors: 0, warnings: 0 } };
+  const errors = list.filter((d) => d.severity === "error").length;
+  const errorsShown = Math.min(errors, MAX_REPORTED);
+  const warningsShown = MAX_REPORTED - errorsShown;
+  let e = 0;
+  let w = 0;
+  const shown = list.filter((d) => (d.severity === "error" ? e++ < errorsShown : w++ < warningsShown));
+  return { shown, omitted: { errors: errors - errorsShown, warnings: list.length - errors - warningsShown } };
+}
+
+function describeOmitted({ errors, warnings }: { errors: number; warnings: number }): string {
+  const count = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+  return [errors ? count(errors, "error") : "", warnings ? count(warnings, "warning") : ""]
+    .filter(Boolean)
+    .join(" and ");
 }

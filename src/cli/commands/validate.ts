@@ -2,6 +2,7 @@ import { hasErrors } from "../../config/diagnostic.ts";
 import { loadClusters } from "../../config/load.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { type CommandContext, type CommandResult, filesOrDefault } from "../context.ts";
+import { withDefaultSignals } from "../signals.ts";
 
 /** `rhx validate [FILE...]`: lint without needing secrets, like `terraform validate`. */
 export async function run(
@@ -10,13 +11,16 @@ export async function run(
   options: Record<string, unknown>,
 ): Promise<CommandResult> {
   const { files, strictEnv } = readArguments(args, options);
-  const result = await loadClusters({
-    files,
-    envFiles: ctx.globals.envFiles,
-    processEnv: ctx.env,
-    unsetVariables: strictEnv ? "error" : "warning",
-    cwd: ctx.cwd,
-  });
+  // Validating changes nothing, so Ctrl-C may end it at once, even in the middle of a large parse.
+  const result = await withDefaultSignals(() =>
+    loadClusters({
+      files,
+      envFiles: ctx.globals.envFiles,
+      processEnv: ctx.env,
+      unsetVariables: strictEnv ? "error" : "warning",
+      cwd: ctx.cwd,
+    }),
+  );
   const { output } = ctx;
   output.diagnostics(result.diagnostics);
   const valid = !hasErrors(result.diagnostics);
