@@ -5,7 +5,8 @@
 #   1. packages  docker.io docker-registry apache2-utils busybox-static (apt, root, only when missing)
 #   2. engine    dockerd --bridge=none --iptables=false --ip-masq=false (only when `docker info` fails),
 #                log in .rhx-test/logs/dockerd.log
-#   3. images    rhx-test/busybox:1, rhx-test/runhouse:0.0.36{,-entrypoint,-nonroot} (scripts/test-image)
+#   3. images    rhx-test/busybox:1, rhx-test/runhouse:{0.0.30,0.0.36,0.0.42}, :0.0.36-{entrypoint,nonroot}
+#                (scripts/test-image: a fake Runhouse CLI per era)
 #   4. registry  quickstart registry on 127.0.0.1:5055, user rhx, password in .rhx-test/registry/password
 #   5. push      rhx-test/runhouse:0.0.36 -> 127.0.0.1:5055/rhx/runhouse:0.0.36
 #   6. env       examples/local/.env with SKYPILOT_DOCKER_USERNAME/PASSWORD/SERVER
@@ -34,7 +35,7 @@ for arg in "$@"; do
     --no-registry) with_registry=0 ;;
     --rebuild-images) build_args+=(--force) ;;
     -h | --help)
-      sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)

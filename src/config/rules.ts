@@ -1,3 +1,4 @@
+import { RUNHOUSE_ERAS, runhouseRelease } from "../runhouse/versions.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { ClusterFile } from "./schema.ts";
 import { locatePath, type PathSegment, type SourceDocument } from "./source.ts";
@@ -174,7 +175,28 @@ const localProviderRule: Rule = ({ cluster, report }) => {
     );
 };
 
-export const RULES: readonly Rule[] = [nameRule, instanceTypeRule, dockerBlockRule, localProviderRule];
+/** rhx starts each Runhouse release as its own CLI does (runhouse/versions.ts); others get a guess. */
+const runhouseVersionRule: Rule = ({ cluster, report }) => {
+  const version = cluster.runhouse?.version;
+  if (version === undefined || runhouseRelease(version).known) return;
+  const { era } = runhouseRelease(version);
+  const first = RUNHOUSE_ERAS[0]?.from;
+  const last = RUNHOUSE_ERAS.at(-1)?.to;
+  report(["runhouse", "version"], {
+    code: "RHX_RUNHOUSE_VERSION_UNKNOWN",
+    severity: "warning",
+    message: `Runhouse ${version} is not a release rhx knows (${first}–${last}); it is started as ${era.from}–${era.to} are (\`${era.serverGroup} restart\`).`,
+    hint: `Use a release from ${first} to ${last}, or start the server yourself with \`server.command\`.`,
+  });
+};
+
+export const RULES: readonly Rule[] = [
+  nameRule,
+  instanceTypeRule,
+  dockerBlockRule,
+  localProviderRule,
+  runhouseVersionRule,
+];
 
 export function runRules(context: Omit<RuleContext, "report">, rules: readonly Rule[] = RULES): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];

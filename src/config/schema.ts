@@ -58,7 +58,7 @@ const Runhouse = Type.Object(
   {
     version: Type.Optional(
       str(
-        "Runhouse version installed in the container (the docker-guide era is 0.0.30–0.0.36).",
+        "Runhouse version installed in the container and started with that version's own CLI (known: 0.0.30–0.0.42; the docker-guide era is 0.0.30–0.0.36).",
         ["0.0.36"],
         {
           default: DEFAULTS.runhouseVersion,
@@ -100,8 +100,8 @@ const Server = Type.Object(
     ),
     command: Type.Optional(
       str(
-        "Advanced: a shell command that replaces Runhouse's own server start (`runhouse restart --port …`).",
-        ["runhouse restart --port 32300 --host 0.0.0.0"],
+        "Advanced: a shell command that replaces Runhouse's own server start (`runhouse server restart --port …`; `runhouse restart` before 0.0.36).",
+        ["runhouse server restart --port 32300 --host 0.0.0.0"],
       ),
     ),
     health_path: Type.Optional(

@@ -6,6 +6,7 @@ import type { ClusterPlan } from "../plan/create-plan.ts";
 import { recordedFields } from "../plan/create-plan.ts";
 import { classifiedFields, type PlanClass, setupSteps } from "../plan/fields.ts";
 import { serverStartCommand } from "../runhouse/commands.ts";
+import { probedVersion, serverStartError, VERSION_PROBE } from "../runhouse/start-failure.ts";
 import type { Fingerprinter } from "../state/fingerprint.ts";
 import type { ClusterState, StageName } from "../state/schema.ts";
 import { escapeControl } from "../ui/escape.ts";
@@ -171,14 +172,16 @@ export function applySteps(input: StepsInput): StepDef[] {
       run: (options) =>
         recording("server", async () => {
           const result = await driver.exec(spec, serverStartCommand(spec), options);
-          if (result.exitCode !== 0)
-            throw new RhxError({
-              code: "RHX_SERVER_START_FAILED",
-              message: `The server start command exited with code ${result.exitCode}.${result.tail.length ? `\n${result.tail.map((l) => `    ${l}`).join("\n")}` : ""}`,
-              hint: spec.server.command
-                ? "Check `server.command`."
-                : "Check that the image has Python and Runhouse (or set `runhouse.install: true`).",
-            });
+          if (result.exitCode !== 0) {
+            // Another version in the container spells the restart differently; say which one it is.
+            const installed = spec.server.command
+              ? undefined
+              : await driver.exec(spec, VERSION_PROBE, options).then(
+                  (probe) => (probe.exitCode === 0 ? probedVersion(probe.tail) : undefined),
+                  () => undefined,
+                );
+            throw serverStartError(spec, result.exitCode, result.tail, installed);
+          }
           await driver.waitForServer(spec, options);
           // Recording server fields here keeps a server-only change from re-running anything else.
           // Setup commands removed from the end are forgotten here too (see createPlan).

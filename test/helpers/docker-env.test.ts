@@ -120,7 +120,13 @@ describe("fake Runhouse image", () => {
     const version = await docker(["exec", name, "runhouse", "--version"]);
     expect(version.stdout.trim()).toBe(FAKE_RUNHOUSE_VERSION);
 
-    const restart = await docker(["exec", name, "sh", "-c", `runhouse restart --restart-ray --port ${port}`]);
+    const restart = await docker([
+      "exec",
+      name,
+      "sh",
+      "-c",
+      `runhouse server restart --restart-ray --port ${port}`,
+    ]);
     expect(restart.stdout).toContain(`Uvicorn running on http://127.0.0.1:${port}`);
     const check = await fetch(`http://127.0.0.1:${port}/check`);
     expect(await check.json()).toEqual({ rh_version: FAKE_RUNHOUSE_VERSION });
@@ -128,7 +134,7 @@ describe("fake Runhouse image", () => {
     const log = await docker(["exec", name, "cat", "/root/.rh/server.log"]);
     expect(log.stdout).toContain("Uvicorn running on");
 
-    await docker(["exec", name, "runhouse", "stop"]);
+    await docker(["exec", name, "runhouse", "server", "stop"]);
     await expect(fetch(`http://127.0.0.1:${port}/check`)).rejects.toThrow();
     await removeContainers(name);
   });
@@ -143,6 +149,7 @@ describe("fake Runhouse image", () => {
         "RHX_FAKE_RUNHOUSE_FAIL=restart",
         TEST_IMAGES.runhouse,
         "runhouse",
+        "server",
         "restart",
       ],
       { allowFailure: true },

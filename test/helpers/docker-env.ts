@@ -15,8 +15,12 @@ import { execa } from "execa";
 export const TEST_IMAGES = {
   /** Plain busybox rootfs, every applet linked, CMD ["/bin/sh"]. */
   busybox: "rhx-test/busybox:1",
-  /** Busybox + the fake Runhouse CLI at /usr/local/bin/runhouse (version 0.0.36). */
+  /** Busybox + the fake Runhouse CLI at /usr/local/bin/runhouse, playing 0.0.36 (`runhouse server restart`). */
   runhouse: "rhx-test/runhouse:0.0.36",
+  /** The fake Runhouse playing 0.0.30: the top-level `runhouse restart` of 0.0.30–0.0.35. */
+  runhouse030: "rhx-test/runhouse:0.0.30",
+  /** The fake Runhouse playing 0.0.42: `runhouse server restart`, the `[server]` extra era (≥ 0.0.39). */
+  runhouse042: "rhx-test/runhouse:0.0.42",
   /** Same, with ENTRYPOINT ["/bin/false"]: exits at once unless rhx overrides the entrypoint. */
   runhouseEntrypoint: "rhx-test/runhouse:0.0.36-entrypoint",
   /** Same, with USER 1000 (name rhx, HOME /home/rhx). */
@@ -25,7 +29,7 @@ export const TEST_IMAGES = {
 
 /** What the fake `runhouse --version` prints and `GET /check` reports as `rh_version`. */
 export const FAKE_RUNHOUSE_VERSION = "0.0.36";
-/** The fake server's port when `runhouse restart` gets no `--port` (the real default). */
+/** The fake server's port when the restart command gets no `--port` (the real default). */
 export const FAKE_RUNHOUSE_DEFAULT_PORT = 32300;
 /** Put this label on every container a test starts, so `removeContainers` can find leftovers. */
 export const TEST_CONTAINER_LABEL = "rhx.test";

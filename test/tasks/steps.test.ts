@@ -7,7 +7,7 @@ import type { ClusterState } from "../../src/state/schema.ts";
 import { appliedCluster, FakeDriver, fingerprint, planAndApply, running, spec, startApply } from "./fakes.ts";
 
 const install = /^if runhouse --version/;
-const serverStart = "runhouse restart --restart-ray --port 32300";
+const serverStart = "runhouse server restart --restart-ray --port 32300"; // 0.0.36, the default
 
 /** Driver ops with the install command shortened, for readable expectations. */
 function ops(driver: FakeDriver): string[] {
@@ -294,7 +294,7 @@ describe("applySteps: a crash (kill -9) leaves state the next plan acts on", () 
     const base = spec();
     const { driver, state } = await appliedCluster(base);
     const next = { ...base, autostop_mins: 5, server: { ...base.server, port: 40000 } };
-    const left = await crashAt(driver, next, state, { op: "exec", match: "runhouse restart" });
+    const left = await crashAt(driver, next, state, { op: "exec", match: "runhouse server restart" });
     const plan = nextPlan(driver, next, left);
     expect(plan.changes.map((c) => c.field)).toEqual(["server.port", "server"]);
     expect(plan.steps).toMatchObject({ autostop: false, server: true });
@@ -353,7 +353,7 @@ describe("applySteps: changes to a running cluster", () => {
     const result = await planAndApply(driver, next, state);
     expect(ops(driver)).toEqual([
       "status",
-      "exec: runhouse restart --restart-ray --port 40000",
+      "exec: runhouse server restart --restart-ray --port 40000",
       "waitForServer",
     ]);
     expect(nextPlan(driver, next, result.state).action).toBe("no-op");

@@ -206,7 +206,8 @@ const schema11 = {
       type: "object",
       properties: {
         version: {
-          description: "Runhouse version installed in the container (the docker-guide era is 0.0.30–0.0.36).",
+          description:
+            "Runhouse version installed in the container and started with that version's own CLI (known: 0.0.30–0.0.42; the docker-guide era is 0.0.30–0.0.36).",
           examples: ["0.0.36"],
           default: "0.0.36",
           type: "string",
@@ -241,8 +242,8 @@ const schema11 = {
         },
         command: {
           description:
-            "Advanced: a shell command that replaces Runhouse's own server start (`runhouse restart --port …`).",
-          examples: ["runhouse restart --port 32300 --host 0.0.0.0"],
+            "Advanced: a shell command that replaces Runhouse's own server start (`runhouse server restart --port …`; `runhouse restart` before 0.0.36).",
+          examples: ["runhouse server restart --port 32300 --host 0.0.0.0"],
           type: "string",
         },
         health_path: {

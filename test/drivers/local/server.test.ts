@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local/index.ts";
 import { healthUrl } from "../../../src/drivers/local/server.ts";
+import { serverStartCommand } from "../../../src/runhouse/commands.ts";
 import { freePort, requireDocker, TEST_IMAGES } from "../../helpers/docker-env.ts";
 import { clusterSpec, step, sweep } from "./support.ts";
 
@@ -56,14 +57,41 @@ describe("waitForServer", () => {
     expect(error.code).toBe("RHX_CANCELLED");
   });
 
-  it("returns once `runhouse restart` inside the container answers GET /check", async () => {
+  it("returns once the version's restart command inside the container answers GET /check", async () => {
     const { lines, options } = step();
-    const started = await driver.exec(spec, `runhouse restart --port ${port}`, options);
+    const started = await driver.exec(spec, serverStartCommand(spec), options);
     expect(started.exitCode).toBe(0);
     await driver.waitForServer({ ...spec, server: { ...spec.server, health_timeout_secs: 20 } }, options);
-    expect(lines.at(-1)).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}/check answered 200`));
+    expect(lines.at(-1)).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}/check answered as Runhouse 0\\.0\\.36`));
     const body = await (await fetch(healthUrl(spec))).json();
     expect(body).toEqual({ rh_version: "0.0.36" });
+  });
+
+  it("a 200 with an exception body (Ray not initialized) is not healthy: polls, then says so", async () => {
+    const broken = { ...spec, env: { RHX_FAKE_RUNHOUSE_CHECK: "ray-not-initialized" } };
+    expect((await driver.exec(broken, serverStartCommand(spec), step().options)).exitCode).toBe(0);
+    const error = await driver
+      .waitForServer({ ...spec, server: { ...spec.server, health_timeout_secs: 2 } }, step().options)
+      .catch((e) => e);
+    expect(error.code).toBe("RHX_SERVER_UNHEALTHY");
+    expect(error.message).toContain(
+      "(last error: HTTP 200 with an exception: Exception: Ray is not initialized, restart the server.)",
+    );
+  });
+
+  it("a server of another version fails at once, naming both versions", async () => {
+    expect((await driver.exec(spec, serverStartCommand(spec), step().options)).exitCode).toBe(0);
+    const other = { ...spec, runhouse: { version: "0.0.37", install: false } };
+    const started = Date.now();
+    const error = await driver
+      .waitForServer({ ...other, server: { ...spec.server, health_timeout_secs: 30 } }, step().options)
+      .catch((e) => e);
+    expect(error.code).toBe("RHX_SERVER_VERSION_MISMATCH");
+    expect(error.message).toContain("as version 0.0.36, but runhouse.version is 0.0.37");
+    expect(error.hint).toBe(
+      'Set runhouse.version: "0.0.36" to match the image, or runhouse.install: true to install 0.0.37.',
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("reports a non-2xx answer as the last error", async () => {
