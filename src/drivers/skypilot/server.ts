@@ -13,6 +13,7 @@ import { describeFailure } from "../exec.ts";
 import type { StepOptions } from "../types.ts";
 import type { SkyCli } from "./cli.ts";
 import { skyExec } from "./exec.ts";
+import { onHeadOnly } from "./nodes.ts";
 
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 /** Submitting a job and streaming it back costs time on top of the polling itself. */
@@ -58,7 +59,7 @@ exit 1`;
 
 export async function skyWaitForServer(
   cli: SkyCli,
-  spec: Pick<ClusterSpec, "name" | "env" | "docker" | "server">,
+  spec: Pick<ClusterSpec, "name" | "env" | "docker" | "server" | "num_nodes">,
   options: StepOptions,
   intervalMs = DEFAULT_POLL_INTERVAL_MS,
 ): Promise<void> {
@@ -69,12 +70,13 @@ export async function skyWaitForServer(
   const result = await skyExec(
     cli,
     { ...spec, env: {} },
-    healthScript(url, budgetSecs, intervalMs),
+    // On every node, polling on the head only: a smaller job may land on a worker (nodes.ts).
+    onHeadOnly(healthScript(url, budgetSecs, intervalMs)),
     {
       ...options,
       timeoutMs: options.timeoutMs ?? budgetSecs * 1000 + JOB_OVERHEAD_MS,
     },
-    { jobName: "rhx-health", numNodes: 1 },
+    { jobName: "rhx-health", numNodes: spec.num_nodes },
   );
   if (result.exitCode === 0) return;
   const verdict = result.tail.find((line) => line.startsWith("rhx-health: no answer"));
