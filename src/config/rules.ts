@@ -1,5 +1,6 @@
 import type { Diagnostic } from "./diagnostic.ts";
 import type { ClusterFile } from "./schema.ts";
+import { skyPassthroughRule } from "./sky-passthrough.ts";
 import { locatePath, type PathSegment, type SourceDocument } from "./source.ts";
 
 /** Checks JSON Schema cannot express. Each rule reports through `report`; none throws. */
@@ -174,7 +175,13 @@ const localProviderRule: Rule = ({ cluster, report }) => {
     );
 };
 
-export const RULES: readonly Rule[] = [nameRule, instanceTypeRule, dockerBlockRule, localProviderRule];
+export const RULES: readonly Rule[] = [
+  nameRule,
+  instanceTypeRule,
+  dockerBlockRule,
+  localProviderRule,
+  skyPassthroughRule,
+];
 
 export function runRules(context: Omit<RuleContext, "report">, rules: readonly Rule[] = RULES): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
