@@ -1,6 +1,7 @@
 import { RUNHOUSE_ERAS, runhouseRelease } from "../runhouse/versions.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { ClusterFile } from "./schema.ts";
+import { skyPassthroughRule } from "./sky-passthrough.ts";
 import { locatePath, type PathSegment, type SourceDocument } from "./source.ts";
 
 /** Checks JSON Schema cannot express. Each rule reports through `report`; none throws. */
@@ -196,6 +197,7 @@ export const RULES: readonly Rule[] = [
   dockerBlockRule,
   localProviderRule,
   runhouseVersionRule,
+  skyPassthroughRule,
 ];
 
 export function runRules(context: Omit<RuleContext, "report">, rules: readonly Rule[] = RULES): Diagnostic[] {

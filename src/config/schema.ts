@@ -131,13 +131,15 @@ const Sky = Type.Object(
   {
     resources: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), {
-        description: "Extra keys for SkyPilot's task `resources` (like Runhouse's sky_kwargs['resources']).",
+        description:
+          "Extra keys for SkyPilot's task `resources` (like Runhouse's sky_kwargs['resources']). Keys rhx models (image_id, cloud/infra/region/zone, instance_type/accelerators/cpus, memory, use_spot, disk_size, ports, autostop) and keys SkyPilot does not know are refused by validate.",
         examples: [{ disk_tier: "high" }],
       }),
     ),
     launch: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), {
-        description: "Extra options for `sky launch` (like Runhouse's sky_kwargs['launch']).",
+        description:
+          "Extra options for `sky launch`, without the dashes (like Runhouse's sky_kwargs['launch']). Options rhx models or sets itself (cluster, env/secret, num_nodes, location, resources, idle_minutes_to_autostop/down, yes, detach_run, dryrun, async) and options `sky launch` does not have are refused by validate.",
         examples: [{ retry_until_up: true }],
       }),
     ),

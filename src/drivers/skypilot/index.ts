@@ -13,6 +13,7 @@ import { createSkyCli, type Environment, resolveProgram } from "./cli.ts";
 import { SSH_CONNECT_OPTIONS, skyExec, sshExec } from "./exec.ts";
 import { skyLaunch } from "./launch.ts";
 import { notOwned, skySetAutostop, skyTeardown } from "./lifecycle.ts";
+import { joinWorkers } from "./nodes.ts";
 import { DEFAULT_POLL_INTERVAL_MS, skyWaitForServer } from "./server.ts";
 import { type Ownership, skyStatus, stateDirOwnership } from "./status.ts";
 
@@ -41,11 +42,17 @@ export function createSkyDriver(options: SkyDriverOptions): Driver {
     kind: "skypilot",
     status: (spec, { signal }) => skyStatus(cli, spec.name, owned, { signal }),
     launch: (spec, step) => skyLaunch(cli, owned, spec, step),
-    exec: (spec, command, step) =>
+    exec: async (spec, command, step) => {
+      // Install and setup: a job on every node (num_nodes), as Runhouse installs on every node.
+      if (command !== serverStartCommand(spec))
+        return skyExec(cli, spec, command, step, { jobName: "rhx-exec", numNodes: spec.num_nodes });
       // The server must outlive the command that starts it; a SkyPilot job's leftovers do not.
-      command === serverStartCommand(spec)
-        ? sshExec(ssh, env, spec, command, step)
-        : skyExec(cli, spec, command, step, { jobName: "rhx-exec", numNodes: spec.num_nodes }),
+      const started = await sshExec(ssh, env, spec, command, step);
+      // Then the workers join the Ray head it started, as Runhouse's restart_server does.
+      if (started.exitCode !== 0 || spec.num_nodes <= 1) return started;
+      await joinWorkers(cli, ssh, env, spec, step);
+      return started;
+    },
     waitForServer: (spec, step) => skyWaitForServer(cli, spec, step, intervalMs),
     setAutostop: (spec, step) => skySetAutostop(cli, owned, spec, step),
     teardown: (spec, step) => skyTeardown(cli, owned, spec, step),

@@ -17,6 +17,7 @@ import { describeFailure } from "../exec.ts";
 import type { StepOptions } from "../types.ts";
 import type { SkyCli } from "./cli.ts";
 import { skyExec } from "./exec.ts";
+import { onHeadOnly } from "./nodes.ts";
 
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 /** Submitting a job and streaming it back costs time on top of the polling itself. */
@@ -69,7 +70,7 @@ exit 1`;
 
 export async function skyWaitForServer(
   cli: SkyCli,
-  spec: Pick<ClusterSpec, "name" | "env" | "docker" | "server" | "runhouse">,
+  spec: Pick<ClusterSpec, "name" | "env" | "docker" | "server" | "runhouse" | "num_nodes">,
   options: StepOptions,
   intervalMs = DEFAULT_POLL_INTERVAL_MS,
 ): Promise<void> {
@@ -80,12 +81,13 @@ export async function skyWaitForServer(
   const result = await skyExec(
     cli,
     { ...spec, env: {} },
-    healthScript(url, budgetSecs, intervalMs, spec.server.health_path !== HEALTH.path),
+    // On every node, polling on the head only: a smaller job may land on a worker (nodes.ts).
+    onHeadOnly(healthScript(url, budgetSecs, intervalMs, spec.server.health_path !== HEALTH.path)),
     {
       ...options,
       timeoutMs: options.timeoutMs ?? budgetSecs * 1000 + JOB_OVERHEAD_MS,
     },
-    { jobName: "rhx-health", numNodes: 1 },
+    { jobName: "rhx-health", numNodes: spec.num_nodes },
   );
   if (result.exitCode === 0) {
     const body = result.tail
