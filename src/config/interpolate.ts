@@ -70,7 +70,7 @@ function expand(text: string, context: Context, depth: number): string {
   let i = 0;
   while (i < text.length) {
     if (out.length > MAX_VALUE_LENGTH) {
-      problems.push({ kind: "too-long", name: "", offset: Math.max(0, text.lastIndexOf("$", i - 1)) });
+      problems.push({ kind: "too-long", name: "", offset: Math.max(0, text.indexOf("$")) });
       return out.slice(0, MAX_VALUE_LENGTH);
     }
     const ch = text[i];
@@ -125,7 +125,7 @@ function expand(text: string, context: Context, depth: number): string {
     i = close + 1;
   }
   if (out.length > MAX_VALUE_LENGTH) {
-    problems.push({ kind: "too-long", name: "", offset: Math.max(0, text.lastIndexOf("$")) });
+    problems.push({ kind: "too-long", name: "", offset: Math.max(0, text.indexOf("$")) });
     return out.slice(0, MAX_VALUE_LENGTH);
   }
   return out;

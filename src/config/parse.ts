@@ -1,6 +1,7 @@
 import { isScalar, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostic.ts";
 import { codeFrame, locateOffset, type SourceDocument } from "./source.ts";
+import { checkYamlValues } from "./yaml-values.ts";
 
 export interface ParseResult {
   documents: SourceDocument[];
@@ -75,6 +76,7 @@ export function parseConfigText(file: string, text: string): ParseResult {
     const source: SourceDocument = { file, text, index, doc, lineCounter };
     for (const error of doc.errors) diagnostics.push(yamlDiagnostic(source, error, "error"));
     for (const warning of doc.warnings) diagnostics.push(yamlDiagnostic(source, warning, "warning"));
+    if (doc.errors.length === 0) diagnostics.push(...checkYamlValues(source));
     // A leading or trailing `---`, or a comment-only document, holds no cluster: skip it.
     if (doc.errors.length === 0 && isEmpty(doc.contents)) return;
     documents.push(source);
