@@ -218,17 +218,24 @@ function expectLocated(diagnostic: {
 }
 
 describe("interpolateString", () => {
-  test("never throws, and offsets point inside the text", () => {
+  test("never throws, and offsets point inside the text (both dialects)", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), yamlish), environment, (text, env) => {
-        const result = interpolateString(text, (name) => env[name]);
-        expect(typeof result.value).toBe("string");
-        for (const problem of result.problems) {
-          expect(problem.offset).toBeGreaterThanOrEqual(0);
-          expect(problem.offset).toBeLessThan(Math.max(1, text.length));
-          expect(text[problem.offset]).toBe("$");
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 200 }), yamlish),
+        environment,
+        fc.constantFrom<"yaml" | "dotenv">("yaml", "dotenv"),
+        (text, env, dialect) => {
+          // A Map, as the loader uses: a plain object would answer `constructor` from its prototype.
+          const variables = new Map(Object.entries(env));
+          const result = interpolateString(text, (name) => variables.get(name), dialect);
+          expect(typeof result.value).toBe("string");
+          for (const problem of result.problems) {
+            expect(problem.offset).toBeGreaterThanOrEqual(0);
+            expect(problem.offset).toBeLessThan(Math.max(1, text.length));
+            expect(text[problem.offset]).toBe("$");
+          }
+        },
+      ),
       runs(2000),
     );
   });
