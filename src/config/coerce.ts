@@ -30,7 +30,11 @@ export function yamlScalar(text: string): string | number | boolean {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : text;
   }
-  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text)) return Number(text);
+  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text)) {
+    // `1e400` is Infinity as a number, which the schema would print as `null`: keep the text.
+    const n = Number(text);
+    return Number.isFinite(n) ? n : text;
+  }
   if (/^(true|True|TRUE)$/.test(text)) return true;
   if (/^(false|False|FALSE)$/.test(text)) return false;
   return text;

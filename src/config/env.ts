@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostic.ts";
+import { interpolateString, MAX_VALUE_LENGTH, type ProblemKind } from "./interpolate.ts";
 
 export type EnvSource = "process" | "env-file" | "dotenv";
 
@@ -56,13 +57,17 @@ export interface EnvironmentResult {
 }
 
 /**
- * Builds the environment without touching `process.env`: dotenv only parses (it never prints),
- * and dotenv-expand works on a private copy, as wrangler and vite do.
+ * Builds the environment without touching `process.env`: dotenv only parses (it never prints), and
+ * the values are expanded by rhx's own interpolator over Maps, never over plain objects whose
+ * prototype (`constructor`, `toString`, …) would answer for names no file defines.
  */
 export async function readEnvironment(
   files: readonly EnvFileInput[],
   processEnv: Readonly<Record<string, string | undefined>>,
 ): Promise<EnvironmentResult> {
+  const fromProcess = new Map<string, string>();
+  for (const [name, value] of Object.entries(processEnv))
+    if (value !== undefined) fromProcess.set(name, value);
   const env = new Map<string, EnvVar>();
   const diagnostics: Diagnostic[] = [];
   for (const input of files) {
@@ -91,15 +96,13 @@ export async function readEnvironment(
       });
       continue;
     }
-    const expanded = await expandFile(text, env, processEnv);
-    diagnostics.push(...checkReferences(text, shown, expanded.parsed, env, processEnv));
-    for (const [name, value] of Object.entries(expanded.values)) {
-      env.set(name, { value, source: input.source, file: shown });
-    }
+    // Imported only when there is an env file to read: most runs in CI have none.
+    const { parse } = await import("dotenv");
+    const expanded = expandEnvFile(text, shown, parse(text), env, fromProcess);
+    diagnostics.push(...expanded.diagnostics);
+    for (const [name, value] of expanded.values) env.set(name, { value, source: input.source, file: shown });
   }
-  for (const [name, value] of Object.entries(processEnv)) {
-    if (value !== undefined) env.set(name, { value, source: "process" });
-  }
+  for (const [name, value] of fromProcess) env.set(name, { value, source: "process" });
   return { env, diagnostics };
 }
 
@@ -125,81 +128,114 @@ function envFileMessage(file: string, source: EnvFileInput["source"], code: stri
   }
 }
 
-async function expandFile(
+/**
+ * Expands one file's values in order, as dotenv-expand did: a line sees the process environment
+ * first, then the lines above it, then earlier files. A reference that finds nothing becomes the
+ * empty string, with a warning at its line. Warnings name the variable being set and the line of
+ * whatever it refers to, never the text after a `$`: that text is part of the value, and the value
+ * may be a password that happens to contain a `$` (`REG_PASS=Xy7$abc`), whatever the variable is called.
+ */
+export function expandEnvFile(
   text: string,
-  known: ReadonlyMap<string, EnvVar>,
-  processEnv: Readonly<Record<string, string | undefined>>,
-): Promise<{ parsed: Record<string, string>; values: Record<string, string> }> {
-  // Imported only when there is an env file to read: most runs in CI have none.
-  const [{ parse }, { expand }] = await Promise.all([import("dotenv"), import("dotenv-expand")]);
-  const parsed = parse(text);
-  // dotenv-expand lets `processEnv` short-circuit a file's own value, which is right for the process
-  // environment (it is strongest) but wrong for earlier files; those go in as already-parsed values.
-  const earlier: Record<string, string> = {};
-  for (const [name, v] of known) earlier[name] = v.value;
-  const scope: Record<string, string> = {};
-  for (const [name, value] of Object.entries(processEnv)) if (value !== undefined) scope[name] = value;
-  const result = expand({ parsed: { ...earlier, ...parsed }, processEnv: scope });
-  const values: Record<string, string> = {};
-  for (const name of Object.keys(parsed)) values[name] = result.parsed?.[name] ?? parsed[name] ?? "";
-  return { parsed, values };
+  file: string,
+  parsed: Readonly<Record<string, string>>,
+  earlier: ReadonlyMap<string, EnvVar>,
+  fromProcess: ReadonlyMap<string, string>,
+): { values: Map<string, string>; diagnostics: Diagnostic[] } {
+  const lines = text.split(/\r\n?|\n/);
+  const values = new Map<string, string>();
+  const diagnostics: Diagnostic[] = [];
+  // dotenv assigns into a plain object, where `__proto__=` sets the prototype instead of a key.
+  const proto = lines.findIndex((line) => /^\s*(export\s+)?__proto__\s*[=:]/.test(line));
+  if (proto !== -1)
+    diagnostics.push({
+      code: "RHX_ENV_FILE_NAME",
+      severity: "warning",
+      message: `\`__proto__\` cannot be set from an env file; line ${proto + 1} of ${file} is ignored.`,
+      hint: "Rename the variable.",
+      location: { file, line: proto + 1, column: 1 },
+    });
+  const entries = Object.entries(parsed);
+  const lineOfName = linesOfNames(lines);
+  const lookup = (name: string) => fromProcess.get(name) ?? values.get(name) ?? earlier.get(name)?.value;
+  for (const [name, raw] of entries) {
+    // The process environment wins over this line anyway; its text is never used.
+    if (fromProcess.has(name)) continue;
+    const result = interpolateString(raw, lookup, "dotenv");
+    values.set(name, result.value);
+    const line = lineOfName.get(name) ?? 1;
+    const reported = new Set<string>();
+    for (const problem of result.problems) {
+      const laterLine =
+        problem.kind === "syntax" || problem.kind === "too-long" ? undefined : lineOfName.get(problem.name);
+      const later = laterLine !== undefined && laterLine > line && !values.has(problem.name);
+      const kind = later ? "later" : problem.kind;
+      // One warning per kind of problem and line: a value with many `$` is one mistake, not many.
+      if (reported.has(kind)) continue;
+      reported.add(kind);
+      const column = columnOf(lines[line - 1] ?? "", raw, problem.offset);
+      diagnostics.push(referenceDiagnostic(name, kind, { file, line, column }, laterLine));
+    }
+  }
+  return { values, diagnostics };
+}
+
+function referenceDiagnostic(
+  name: string,
+  kind: ProblemKind | "later",
+  location: { file: string; line: number; column: number },
+  laterLine: number | undefined,
+): Diagnostic {
+  const literal = "If the `$` belongs to the value, write it as `\\$`.";
+  const base = { code: "RHX_ENV_FILE_REFERENCE", severity: "warning" as const, location };
+  switch (kind) {
+    case "later":
+      return {
+        ...base,
+        message: `${name} refers to the variable set on line ${laterLine} of ${location.file}, further down; env files expand in order, so that part of ${name} is empty.`,
+        hint: `Move line ${laterLine} above line ${location.line}.`,
+      };
+    case "too-long":
+      return {
+        ...base,
+        code: "RHX_ENV_FILE_TOO_LONG",
+        severity: "error",
+        message: `${name} is longer than ${MAX_VALUE_LENGTH / 1024} KiB once its references are filled in.`,
+        hint: "No process can take an environment variable that long; is a reference repeated by mistake?",
+      };
+    case "syntax":
+      return {
+        ...base,
+        message: `${name} has a \`\${\` that is not a variable reference.`,
+        hint: `Write \`\${NAME}\` or \`\${NAME:-default}\`. ${literal}`,
+      };
+    default:
+      return {
+        ...base,
+        message: `${name} has a \`$\` reference to a variable that is not set, so that part of its value is empty.`,
+        hint: `Set the variable above this line, in an earlier env file or in the environment, or give a default (\`\${NAME:-value}\`). ${literal}`,
+      };
+  }
 }
 
 /**
- * dotenv-expand expands in file order and silently gives an unknown variable the empty string:
- * `A=${B}` above `B=x` makes A empty. Say so, at the line, without quoting it (it may hold a secret).
+ * The line that sets each name: the first one, as dotenv keeps the last value but the first
+ * position. One pass, so a long file costs no more than its length.
  */
-function checkReferences(
-  text: string,
-  file: string,
-  parsed: Record<string, string>,
-  known: ReadonlyMap<string, EnvVar>,
-  processEnv: Readonly<Record<string, string | undefined>>,
-): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const names = Object.keys(parsed);
-  const position = new Map(names.map((name, index) => [name, index]));
-  const defined = (name: string) => known.has(name) || processEnv[name] !== undefined;
-  names.forEach((name, index) => {
-    const reference = /(?<!\\)\$\{([^{}]+)\}|(?<!\\)\$([A-Za-z_][A-Za-z0-9_]*)/g;
-    for (const match of (parsed[name] ?? "").matchAll(reference)) {
-      const expression = match[1] ?? match[2] ?? "";
-      const operator = /:\+|\+|:-|-/.exec(expression);
-      const target = operator ? expression.slice(0, operator.index) : expression;
-      const at = position.get(target);
-      if (operator || target === name || defined(target) || (at !== undefined && at < index)) continue;
-      const later = at !== undefined;
-      const location = { file, line: lineOf(text, name), column: 1 };
-      // A secret's value may hold a `$` of its own: never name what follows it.
-      if (looksSecret(name)) {
-        diagnostics.push({
-          code: "RHX_ENV_FILE_REFERENCE",
-          severity: "warning",
-          message: `${name} has a \`$\` reference to a variable that is ${later ? "set further down" : "not set"}, so part of its value is replaced with an empty string.`,
-          hint: "If the `$` belongs to the value, write it as `\\$`.",
-          location,
-        });
-        break;
-      }
-      diagnostics.push({
-        code: "RHX_ENV_FILE_REFERENCE",
-        severity: "warning",
-        message: later
-          ? `${name} refers to ${target}, which is set further down in ${file}; env files expand in order, so ${name} gets an empty value there.`
-          : `${name} refers to ${target}, which is not set; it expands to an empty string.`,
-        hint: later
-          ? `Move the ${target}= line above ${name}=.`
-          : `Set ${target}, give a default (\${${target}:-value}), or write a literal \`$\` as \`\\$\`.`,
-        location,
-      });
-    }
+function linesOfNames(lines: readonly string[]): Map<string, number> {
+  const found = new Map<string, number>();
+  lines.forEach((line, index) => {
+    const name = /^\s*(?:export\s+)?([\w.-]+)\s*[=:]/.exec(line)?.[1];
+    if (name !== undefined && !found.has(name)) found.set(name, index + 1);
   });
-  return diagnostics;
+  return found;
 }
 
-function lineOf(text: string, name: string): number {
-  const lines = text.split(/\r?\n/);
-  const key = new RegExp(`^\\s*(export\\s+)?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*[=:]`);
-  const index = lines.findIndex((line) => key.test(line));
-  return index + 1 || 1;
+/**
+ * The column of the `$` at `offset` of the parsed value, when the line shows the value as it was
+ * parsed (no escapes or line breaks before it); otherwise the start of the line.
+ */
+function columnOf(line: string, value: string, offset: number): number {
+  const start = line.indexOf(value.slice(0, offset + 1));
+  return start === -1 || offset >= value.length ? 1 : start + offset + 1;
 }

@@ -6,15 +6,19 @@ import { locateOffset, type PathSegment, type SourceDocument } from "./source.ts
 /**
  * `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`, `${VAR?message}` and `$$`, in
  * string values only, after YAML parsing: a value can never change the document's structure.
+ *
+ * Env files speak a slightly different dialect, the one dotenv-expand taught their users: `$VAR`
+ * without braces, `\$` for a literal `$` (so `$$` is not special), and `${VAR:+alt}` / `${VAR+alt}`.
+ * Both dialects look names up through a function, so nothing ever reads an object's prototype.
  */
 
-export type ProblemKind = "unset" | "required" | "syntax";
+export type ProblemKind = "unset" | "required" | "syntax" | "too-long";
 
 export interface Problem {
   kind: ProblemKind;
   name: string;
   message?: string;
-  /** Offset of the offending `${` in the string. */
+  /** Offset of the offending `$` in the string. */
   offset: number;
 }
 
@@ -25,32 +29,76 @@ export interface StringResult {
   problems: Problem[];
 }
 
+export type Dialect = "yaml" | "dotenv";
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+const NAME_START = /[A-Za-z_]/;
+/** Sticky: matches at `lastIndex` without copying the rest of the string. */
+const BARE_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 /** `${A:-${B:-…}}` nests; this deep is already unreadable, and deeper would exhaust the stack. */
 export const MAX_NESTING = 16;
+
+/**
+ * The longest value interpolation builds. An environment variable longer than this cannot be passed
+ * to a process anyway (Linux's MAX_ARG_STRLEN), and without a bound a few lines that each repeat
+ * the one above (`B=$A$A$A…`, `C=$B$B$B…`) grow exponentially until memory runs out.
+ */
+export const MAX_VALUE_LENGTH = 128 * 1024;
 
 /** Pure interpolation of one string; `lookup` returns undefined for an unset variable. */
 export function interpolateString(
   text: string,
   lookup: (name: string) => string | undefined,
-  depth = 0,
+  dialect: Dialect = "yaml",
 ): StringResult {
-  const used: string[] = [];
-  const problems: Problem[] = [];
+  const result: StringResult = { value: "", used: [], problems: [] };
+  result.value = expand(text, { lookup, dialect, used: result.used, problems: result.problems }, 0);
+  return result;
+}
+
+interface Context {
+  lookup: (name: string) => string | undefined;
+  dialect: Dialect;
+  used: string[];
+  problems: Problem[];
+}
+
+function expand(text: string, context: Context, depth: number): string {
+  const { dialect, problems } = context;
   let out = "";
   let i = 0;
   while (i < text.length) {
-    const ch = text[i];
-    if (ch !== "$") {
-      out += ch;
-      i++;
-      continue;
+    if (out.length > MAX_VALUE_LENGTH) {
+      problems.push({ kind: "too-long", name: "", offset: Math.max(0, text.indexOf("$")) });
+      return out.slice(0, MAX_VALUE_LENGTH);
     }
+    const ch = text[i];
     const next = text[i + 1];
-    if (next === "$") {
+    if (dialect === "dotenv" && ch === "\\" && next === "$") {
       out += "$";
       i += 2;
+      continue;
+    }
+    if (ch !== "$") {
+      // Runs of plain text in one step: a long value stays linear.
+      const dollar = text.indexOf("$", i + 1);
+      const backslash = dialect === "dotenv" ? text.indexOf("\\$", i + 1) : -1;
+      const stop = Math.min(...[dollar, backslash, text.length].filter((n) => n !== -1));
+      out += text.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (dialect === "yaml" && next === "$") {
+      out += "$";
+      i += 2;
+      continue;
+    }
+    if (dialect === "dotenv" && next !== undefined && NAME_START.test(next)) {
+      BARE_NAME.lastIndex = i + 1;
+      const name = BARE_NAME.exec(text)?.[0] ?? next;
+      out += evaluate(name, i, context, depth);
+      i += 1 + name.length;
       continue;
     }
     if (next !== "{") {
@@ -64,7 +112,6 @@ export function interpolateString(
       out += text.slice(i);
       break;
     }
-    const expression = text.slice(i + 2, close);
     if (depth >= MAX_NESTING) {
       problems.push({
         kind: "syntax",
@@ -74,20 +121,18 @@ export function interpolateString(
       });
       break;
     }
-    out += evaluate(expression, i, lookup, used, problems, depth);
+    out += evaluate(text.slice(i + 2, close), i, context, depth);
     i = close + 1;
   }
-  return { value: out, used, problems };
+  if (out.length > MAX_VALUE_LENGTH) {
+    problems.push({ kind: "too-long", name: "", offset: Math.max(0, text.indexOf("$")) });
+    return out.slice(0, MAX_VALUE_LENGTH);
+  }
+  return out;
 }
 
-function evaluate(
-  expression: string,
-  offset: number,
-  lookup: (name: string) => string | undefined,
-  used: string[],
-  problems: Problem[],
-  depth: number,
-): string {
+function evaluate(expression: string, offset: number, context: Context, depth: number): string {
+  const { lookup, used, problems } = context;
   const name = NAME.exec(expression)?.[0];
   if (!name) {
     problems.push({
@@ -99,7 +144,8 @@ function evaluate(
     return "";
   }
   const rest = expression.slice(name.length);
-  const op = /^(:-|-|:\?|\?)?/.exec(rest)?.[0] ?? "";
+  const operators = context.dialect === "dotenv" ? /^(:-|-|:\?|\?|:\+|\+)?/ : /^(:-|-|:\?|\?)?/;
+  const op = operators.exec(rest)?.[0] ?? "";
   if (op === "" && rest !== "") {
     problems.push({
       kind: "syntax",
@@ -112,16 +158,24 @@ function evaluate(
   const operand = rest.slice(op.length);
   const value = lookup(name);
   const unsetOrEmpty = value === undefined || value === "";
+  const nested = () => {
+    const before = problems.length;
+    const inner = expand(operand, context, depth + 1);
+    // Problems inside a default are reported at the outer `${`, which is what the file shows.
+    for (let p = before; p < problems.length; p++) problems[p] = { ...(problems[p] as Problem), offset };
+    return inner;
+  };
+  if (op === ":+" || op === "+") {
+    // `${VAR:+alt}`: alt when VAR is set (and not empty), else nothing; VAR's value is never used.
+    return (op === ":+" ? unsetOrEmpty : value === undefined) ? "" : nested();
+  }
   if (op === ":-" || op === "-") {
     const useDefault = op === ":-" ? unsetOrEmpty : value === undefined;
     if (!useDefault) {
       used.push(name);
       return value ?? "";
     }
-    const inner = interpolateString(operand, lookup, depth + 1);
-    used.push(...inner.used);
-    problems.push(...inner.problems.map((p) => ({ ...p, offset })));
-    return inner.value;
+    return nested();
   }
   if (op === ":?" || op === "?") {
     if (op === ":?" ? unsetOrEmpty : value === undefined) {
@@ -216,10 +270,19 @@ function toDiagnostic(
   unset: Severity,
 ): Diagnostic {
   // Point at the `${NAME` as written in the file; the frame shows the source, never a value.
-  const token = problem.kind === "syntax" ? "${" : `\${${problem.name}`;
+  const token = problem.kind === "syntax" || problem.kind === "too-long" ? "${" : `\${${problem.name}`;
   const found = source.text.slice(start, end).indexOf(token);
   const offset = found === -1 ? start : start + found;
   const located = locateOffset(source, offset, found === -1 ? 1 : token.length + 1);
+  if (problem.kind === "too-long") {
+    return {
+      code: "RHX_INTERPOLATION_TOO_LONG",
+      severity: "error",
+      message: `This value is longer than ${MAX_VALUE_LENGTH / 1024} KiB once its variables are filled in.`,
+      hint: "No process can take an environment variable or argument that long; is a variable repeated by mistake?",
+      ...located,
+    };
+  }
   if (problem.kind === "syntax") {
     return {
       code: "RHX_INTERPOLATION_SYNTAX",

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { MIN_MASKED_LENGTH, registerSecret } from "../secrets/redactor.ts";
 import { type DockerCredentials, type LoadedCluster, normalizeCluster } from "./cluster.ts";
@@ -7,6 +8,7 @@ import type { Diagnostic, Severity } from "./diagnostic.ts";
 import { type Environment, envFilesFor, looksSecret, readEnvironment } from "./env.ts";
 import { literalSecretsInText } from "./file-secrets.ts";
 import { clusterSchema } from "./generated/cluster-validator.ts";
+import { HostPorts } from "./host-ports.ts";
 import { type DocumentInterpolation, interpolateDocument } from "./interpolate.ts";
 import { parseConfigText } from "./parse.ts";
 import { readConfigFile } from "./read.ts";
@@ -40,7 +42,25 @@ export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
   const processEnv = options.processEnv ?? process.env;
   const result: LoadResult = { clusters: [], diagnostics: [], inputs: [] };
   const seen = new Map<string, LoadedCluster>();
+  const given = new Map<string, string>();
+  const ports = new HostPorts();
   for (const file of options.files) {
+    // `a.yaml ./a.yaml` (or a symlink, or a hard link) is one file: read it once, and say so, since
+    // a repeated path is often a typo for another file. Refusing would fail a harmless command line;
+    // reading it twice made its clusters duplicates of themselves.
+    const identity = await fileIdentity(file, cwd);
+    const first = given.get(identity);
+    if (first !== undefined) {
+      result.diagnostics.push({
+        code: "RHX_CONFIG_REPEATED",
+        severity: "warning",
+        message: `${file} is ${first === file ? "given twice" : `the same file as ${first}`}; it is read once.`,
+        hint: "Remove the repeated path (or correct it, if another file was meant).",
+        location: { file, line: 1, column: 1 },
+      });
+      continue;
+    }
+    given.set(identity, file);
     const absolute = resolve(cwd, file);
     const envInputs = envFilesFor(file, options.envFiles ?? [], cwd);
     for (const input of [absolute, ...envInputs.map((e) => e.path)])
@@ -75,6 +95,11 @@ export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
         });
         continue;
       }
+      const clash = ports.claim(loaded, source, document.portKnown);
+      if (clash) {
+        result.diagnostics.push(clash);
+        continue;
+      }
       if (document.nameKnown) seen.set(loaded.spec.name, loaded);
       result.clusters.push(loaded);
     }
@@ -88,7 +113,7 @@ function loadDocument(
   env: Environment,
   unset: Severity,
   diagnostics: Diagnostic[],
-): { cluster: LoadedCluster; nameKnown: boolean } | undefined {
+): { cluster: LoadedCluster; nameKnown: boolean; portKnown: boolean } | undefined {
   const interpolation = interpolateDocument(source, env, unset);
   diagnostics.push(...interpolation.diagnostics);
   const secrets = new SecretCheck(source, diagnostics);
@@ -146,6 +171,7 @@ function loadDocument(
       variables: [...interpolation.used.keys()],
     },
     nameKnown: !isUnresolved(["name"]),
+    portKnown: !isUnresolved(["server", "port"]) && !isUnresolved(["provider"]),
   };
 }
 
@@ -199,6 +225,15 @@ class SecretCheck {
       ...locatePath(this.source, path),
     });
   }
+}
+
+/** Device and inode when the file exists (spellings, symlinks and hard links agree), else its path. */
+async function fileIdentity(file: string, cwd: string): Promise<string> {
+  const path = resolve(cwd, file);
+  return stat(path).then(
+    (info) => `inode:${info.dev}:${info.ino}`,
+    () => `path:${path}`,
+  );
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

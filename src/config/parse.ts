@@ -1,6 +1,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostic.ts";
 import { codeFrame, locateOffset, overlapsMasked, type SourceDocument } from "./source.ts";
+import { checkYamlValues } from "./yaml-values.ts";
 
 export interface ParseResult {
   documents: SourceDocument[];
@@ -97,6 +98,7 @@ export function parseConfigText(file: string, text: string): ParseResult {
     for (const warning of doc.warnings) diagnostics.push(yamlDiagnostic(source, warning, "warning"));
     for (const duplicate of duplicateKeys(doc.contents))
       diagnostics.push(yamlDiagnostic(source, duplicate, "error"));
+    if (doc.errors.length === 0) diagnostics.push(...checkYamlValues(source));
     // A leading or trailing `---`, or a comment-only document, holds no cluster: skip it.
     if (doc.errors.length === 0 && isEmpty(doc.contents)) return;
     documents.push(source);

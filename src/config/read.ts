@@ -77,6 +77,13 @@ export async function readConfigFile(file: string, cwd = process.cwd()): Promise
       if (length === room.length) return tooLarge(length);
     }
     const buffer = room.subarray(0, length);
+    const utf16 = detectUtf16(buffer);
+    if (utf16)
+      return fail(
+        "RHX_CONFIG_ENCODING",
+        `${file} is ${utf16.name} text (${utf16.bom ? "with" : "without"} a byte order mark); rhx reads UTF-8.`,
+        `Convert it: \`iconv -f ${utf16.bom ? "UTF-16" : utf16.name} -t UTF-8 ${file} > converted.yaml\`, or save it as UTF-8 in your editor.`,
+      );
     if (buffer.includes(0))
       return fail(
         "RHX_CONFIG_BINARY",
@@ -92,4 +99,28 @@ export async function readConfigFile(file: string, cwd = process.cwd()): Promise
   } finally {
     await handle?.close();
   }
+}
+
+/**
+ * UTF-16 (what some Windows editors and PowerShell's `>` write) is full of NUL bytes, which would
+ * otherwise make the file look binary. With a byte order mark it is certain; without one, ASCII-range
+ * text in UTF-16 has a NUL in every other byte, always the same half of each pair.
+ */
+export function detectUtf16(buffer: Uint8Array): { name: "UTF-16LE" | "UTF-16BE"; bom: boolean } | undefined {
+  if (buffer[0] === 0xff && buffer[1] === 0xfe) return { name: "UTF-16LE", bom: true };
+  if (buffer[0] === 0xfe && buffer[1] === 0xff) return { name: "UTF-16BE", bom: true };
+  const pairs = Math.min(Math.floor(buffer.length / 2), 512);
+  if (pairs < 2) return undefined;
+  let zeroLow = 0;
+  let zeroHigh = 0;
+  for (let i = 0; i < pairs; i++) {
+    const first = buffer[2 * i];
+    const second = buffer[2 * i + 1];
+    if (first === 0 && second === 0) return undefined;
+    if (second === 0) zeroHigh++;
+    if (first === 0) zeroLow++;
+  }
+  if (zeroHigh >= pairs * 0.9 && zeroLow === 0) return { name: "UTF-16LE", bom: false };
+  if (zeroLow >= pairs * 0.9 && zeroHigh === 0) return { name: "UTF-16BE", bom: false };
+  return undefined;
 }

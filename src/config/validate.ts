@@ -196,7 +196,13 @@ function parentSchema(error: ErrorObject): unknown {
 
 /** A value as a short quote: long values (a pasted certificate, a 50 MB line) are cut. */
 function shown(value: unknown): string {
-  const text = value === undefined ? "nothing" : JSON.stringify(value);
+  // JSON has no Infinity or NaN (`.inf`, `.nan`): it would print them as `null`.
+  const text =
+    value === undefined
+      ? "nothing"
+      : typeof value === "number" && !Number.isFinite(value)
+        ? String(value)
+        : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
@@ -229,6 +235,8 @@ function kindOf(value: unknown): string {
   if (value === null) return "empty";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
+  if (typeof value === "number" && !Number.isFinite(value))
+    return Number.isNaN(value) ? "not-a-number (.nan)" : "infinite (.inf)";
   return `${article(typeof value)} (${shown(value)})`;
 }
 

@@ -76,7 +76,7 @@ describe("where variables come from", () => {
     expect((await load({ processEnv: { WHO: "x" } })).diagnostics).toEqual([]);
   });
 
-  test("dotenv-expand resolves references in a file against earlier files and the process", async () => {
+  test("references in a file resolve in a file against earlier files and the process", async () => {
     await writeFile(join(dir, "cluster.yaml"), cluster());
     await writeFile(join(dir, ".env"), "BASE=from-dotenv\n");
     await writeFile(join(dir, "a.env"), "WHO=${USER_NAME}@${BASE}\n");
@@ -116,30 +116,31 @@ describe("references inside env files", () => {
       result.diagnostics.map((d) => [
         d.code,
         d.severity,
-        `${d.location?.file}:${d.location?.line}`,
+        `${d.location?.file}:${d.location?.line}:${d.location?.column}`,
         d.message,
       ]),
     ).toEqual([
       [
         "RHX_ENV_FILE_REFERENCE",
         "warning",
-        ".env:2",
-        "A refers to B, which is set further down in .env; env files expand in order, so A gets an empty value there.",
+        ".env:2:3",
+        "A refers to the variable set on line 3 of .env, further down; env files expand in order, so that part of A is empty.",
       ],
       [
         "RHX_ENV_FILE_REFERENCE",
         "warning",
-        ".env:4",
-        "C refers to NOPE, which is not set; it expands to an empty string.",
+        ".env:4:3",
+        "C has a `$` reference to a variable that is not set, so that part of its value is empty.",
       ],
       [
         "RHX_ENV_FILE_REFERENCE",
         "warning",
-        ".env:9",
-        "REGISTRY_TOKEN has a `$` reference to a variable that is not set, so part of its value is replaced with an empty string.",
+        ".env:9:18",
+        "REGISTRY_TOKEN has a `$` reference to a variable that is not set, so that part of its value is empty.",
       ],
     ]);
-    // What dotenv-expand does, which is why the warnings exist.
+    expect(result.diagnostics[0]?.hint).toBe("Move line 3 above line 2.");
+    // What dotenv-expand did and rhx keeps doing, which is why the warnings exist.
     expect(result.clusters[0]?.spec.env.WHO).toBe("");
     // The secret's remainder is never named in a message.
     expect(JSON.stringify(result.diagnostics)).not.toContain("word123");

@@ -189,7 +189,8 @@ describe("interpolation in a file", () => {
   });
 
   test("names that could not be interpolated are not duplicates of each other", async () => {
-    const doc = "name: ${NAME}\nprovider: local\nimage_id: docker:x\n";
+    // Two clouds, not two `provider: local` clusters, which would clash on the server's port.
+    const doc = "name: ${NAME}\nprovider: aws\nimage_id: docker:x\n";
     const result = await loadText(`${doc}---\n${doc}`, { unsetVariables: "warning" });
     expect(result.clusters).toHaveLength(2);
     expect(codes(result)).toEqual(["RHX_ENV_UNSET", "RHX_ENV_UNSET"]);
