@@ -78,11 +78,12 @@ describe("features detected from each version's --help", () => {
   it("helpOptions reads every visible option of a click help text", () => {
     for (const era of ERAS) {
       const facts = cliFacts(era.era);
-      const visible = facts.commands.launch?.params
+      const visible = facts.commands.launch.params
         .filter((p) => p.kind === "option" && !p.hidden)
         .flatMap((p) => [...p.opts, ...p.secondary_opts]);
-      expect([...(helpOptions(eraHelp(era.era, "launch")) ?? [])].sort(), era.era).toEqual(
-        [...(visible ?? []), "-h", "--help"].sort(),
+      const byText = (a: string, b: string) => a.localeCompare(b);
+      expect([...(helpOptions(eraHelp(era.era, "launch")) ?? [])].sort(byText), era.era).toEqual(
+        [...visible, "-h", "--help"].sort(byText),
       );
     }
     expect(helpOptions("Usage: sky [OPTIONS]\nError: No such command 'api'.")).toBeUndefined();
