@@ -19,7 +19,7 @@ import { statusArgs } from "../../../src/drivers/skypilot/status.ts";
 import { execTask } from "../../../src/drivers/skypilot/task-yaml.ts";
 import { parseSkyVersion, type SkyFeatures, skyFeatures } from "../../../src/drivers/skypilot/version.ts";
 import { ROOT } from "../../helpers/run-cli.ts";
-import { argvProblems, cliFacts, ERAS, eraHelp, eraValidators } from "./facts-support.ts";
+import { argvProblems, cliFacts, ERAS, eraHelp, eraValidators, type Param } from "./facts-support.ts";
 
 /** What `sky X --help` answers in an era: the fake's text from the facts, or click's "No such command". */
 function answers(era: string): HelpAnswers {
@@ -78,7 +78,7 @@ describe("features detected from each version's --help", () => {
   it("helpOptions reads every visible option of a click help text", () => {
     for (const era of ERAS) {
       const facts = cliFacts(era.era);
-      const visible = facts.commands.launch.params
+      const visible = (facts.commands.launch as { params: Param[] }).params
         .filter((p) => p.kind === "option" && !p.hidden)
         .flatMap((p) => [...p.opts, ...p.secondary_opts]);
       const byText = (a: string, b: string) => a.localeCompare(b);
