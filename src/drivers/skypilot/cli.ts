@@ -10,7 +10,9 @@ import { type RunOptions, type RunResult, resolveProgram, run } from "../exec.ts
 export { resolveProgram };
 
 import { classifySkyFailure } from "./classify-failure.ts";
-import { parseSkyVersion, type SkyFeatures, type SkyVersion, skyFeatures } from "./version.ts";
+import { cachedFeatures, cacheKey, storeFeatures } from "./feature-cache.ts";
+import { featuresFromHelp, HELP_COMMANDS, type HelpAnswers, type HelpName } from "./help-features.ts";
+import { parseSkyVersion, type SkyFeatures, type SkyVersion } from "./version.ts";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -22,7 +24,10 @@ export interface SkyInfo {
 export interface SkyCli {
   /** The program spawned: an absolute path when found on PATH. */
   readonly binary: string;
-  /** `sky --version`, run once; its answer decides which flags rhx passes. */
+  /**
+   * `sky --version`, run once, and the optional flags this `sky` has (from its `--help`, cached in the
+   * state dir per binary and version).
+   */
   probe(signal?: AbortSignal): Promise<SkyInfo>;
   /** Runs `sky ARGS`; a non-zero exit is returned (the caller classifies it), never thrown. */
   run(args: readonly string[], options?: Omit<RunOptions, "allowFailure">): Promise<RunResult>;
@@ -31,8 +36,14 @@ export interface SkyCli {
 }
 
 export const VERSION_TIMEOUT_MS = 30_000;
+const HELP_TIMEOUT_MS = 30_000;
 
-export function createSkyCli(env: Environment, program = "sky"): SkyCli {
+export interface SkyCliOptions {
+  /** Where detected features are cached; without it every run reads `--help` again. */
+  stateDir?: string | undefined;
+}
+
+export function createSkyCli(env: Environment, program = "sky", options: SkyCliOptions = {}): SkyCli {
   const binary = resolveProgram(program, env.PATH ?? "");
   let probed: Promise<SkyInfo> | undefined;
   const cli: SkyCli = {
@@ -40,7 +51,7 @@ export function createSkyCli(env: Environment, program = "sky"): SkyCli {
     env,
     probe(signal) {
       if (!probed) {
-        probed = probeVersion(cli, signal);
+        probed = probeVersion(cli, signal, options.stateDir);
         // A probe cut short (Ctrl-C, timeout) must not poison later calls.
         probed.catch(() => {
           probed = undefined;
@@ -64,7 +75,11 @@ export function createSkyCli(env: Environment, program = "sky"): SkyCli {
   return cli;
 }
 
-async function probeVersion(cli: SkyCli, signal: AbortSignal | undefined): Promise<SkyInfo> {
+async function probeVersion(
+  cli: SkyCli,
+  signal: AbortSignal | undefined,
+  stateDir: string | undefined,
+): Promise<SkyInfo> {
   const result = await cli.run(["--version"], { signal, timeoutMs: VERSION_TIMEOUT_MS });
   const version = result.exitCode === 0 ? parseSkyVersion(result.stdout) : undefined;
   if (!version) {
@@ -80,7 +95,38 @@ async function probeVersion(cli: SkyCli, signal: AbortSignal | undefined): Promi
       exitCode: ExitCode.StepFailed,
     });
   }
-  return { version, features: skyFeatures(version) };
+  return { version, features: await detectFeatures(cli, version, signal, stateDir) };
+}
+
+/** From the cache when this binary and version were seen before, else from `--help` (then cached). */
+export async function detectFeatures(
+  cli: Pick<SkyCli, "run" | "binary">,
+  version: SkyVersion,
+  signal: AbortSignal | undefined,
+  stateDir: string | undefined,
+): Promise<SkyFeatures> {
+  const key = stateDir === undefined ? undefined : await cacheKey(cli.binary, version.raw);
+  if (stateDir !== undefined && key) {
+    const cached = await cachedFeatures(stateDir, key);
+    if (cached) return cached;
+  }
+  const answers: HelpAnswers = {};
+  await Promise.all(
+    (Object.keys(HELP_COMMANDS) as HelpName[]).map(async (name) => {
+      const result = await cli
+        .run(HELP_COMMANDS[name], { signal, timeoutMs: HELP_TIMEOUT_MS })
+        .catch((error: unknown) => {
+          if (signal?.aborted) throw error;
+          return undefined;
+        });
+      if (result) answers[name] = { exitCode: result.exitCode, stdout: result.stdout };
+    }),
+  );
+  const features = featuresFromHelp(version, answers);
+  // A guess is not worth keeping: the next run tries `--help` again.
+  if (stateDir !== undefined && key && features.source === "help")
+    await storeFeatures(stateDir, key, features);
+  return features;
 }
 
 function skyNotFound(program: string): RhxError {

@@ -33,6 +33,16 @@ export interface SkyExecOptions {
   numNodes: number;
 }
 
+/** `sky exec NAME [--env K|--secret K …] TASK.yaml`. */
+export function execArgs(cluster: string, flags: readonly string[], taskPath: string): string[] {
+  return ["exec", cluster, ...flags, taskPath];
+}
+
+/** `sky cancel -y NAME JOB_ID`: stops the job itself (killing `sky exec` only stops its log stream). */
+export function cancelJobArgs(cluster: string, jobId: string): string[] {
+  return ["cancel", "-y", cluster, jobId];
+}
+
 export function jobOutput(line: string): string | undefined {
   const clean = stripAnsi(line);
   return JOB_PREFIX.test(clean) ? clean.replace(JOB_PREFIX, "") : undefined;
@@ -76,7 +86,7 @@ export async function skyExec(
   return withTaskFile(job.jobName, yaml, async (path) => {
     let result: Awaited<ReturnType<SkyCli["run"]>>;
     try {
-      result = await cli.run(["exec", spec.name, ...built.flags, path], {
+      result = await cli.run(execArgs(spec.name, built.flags, path), {
         signal: options.signal,
         timeoutMs: options.timeoutMs,
         env: built.env,
@@ -87,7 +97,7 @@ export async function skyExec(
       if (isRhxError(error) && (error.code === "RHX_CANCELLED" || error.code === "RHX_STEP_TIMEOUT")) {
         if (jobId !== undefined) {
           await cli
-            .run(["cancel", "-y", spec.name, jobId], { timeoutMs: CANCEL_TIMEOUT_MS })
+            .run(cancelJobArgs(spec.name, jobId), { timeoutMs: CANCEL_TIMEOUT_MS })
             .catch(() => undefined);
         }
       }

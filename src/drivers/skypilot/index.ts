@@ -2,8 +2,6 @@
  * The `skypilot` driver (DESIGN.md §5): every cloud provider, through the `sky` CLI. What it runs,
  * per SkyPilot version, is in docs/skypilot.md; the CLI contract in contracts/skypilot-cli.md.
  */
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { execa } from "execa";
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
@@ -11,6 +9,7 @@ import { serverStartCommand, shellQuote } from "../../runhouse/commands.ts";
 import type { Driver } from "../types.ts";
 import { createSkyCli, type Environment, resolveProgram } from "./cli.ts";
 import { SSH_CONNECT_OPTIONS, skyExec, sshExec } from "./exec.ts";
+import { defaultStateDir } from "./feature-cache.ts";
 import { skyLaunch } from "./launch.ts";
 import { notOwned, skySetAutostop, skyTeardown } from "./lifecycle.ts";
 import { joinWorkers } from "./nodes.ts";
@@ -34,9 +33,10 @@ export interface SkyDriverOptions {
 
 export function createSkyDriver(options: SkyDriverOptions): Driver {
   const env = options.env;
-  const cli = createSkyCli(env, options.sky);
+  const stateDir = options.stateDir ?? defaultStateDir(env);
+  const cli = createSkyCli(env, options.sky, { stateDir });
   const ssh = resolveProgram(options.ssh ?? "ssh", env.PATH ?? "");
-  const owned = options.ownership ?? stateDirOwnership(options.stateDir ?? defaultStateDir(env));
+  const owned = options.ownership ?? stateDirOwnership(stateDir);
   const intervalMs = options.healthPollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   return {
     kind: "skypilot",
@@ -104,11 +104,4 @@ async function shell(
     });
   }
   return result.exitCode ?? 1;
-}
-
-/** As the CLI resolves it (cli/context.ts): $RHX_STATE_DIR, else $XDG_STATE_HOME/rhx, else ~/.local/state/rhx. */
-function defaultStateDir(env: Environment): string {
-  if (env.RHX_STATE_DIR) return resolve(env.RHX_STATE_DIR);
-  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rhx");
-  return join(homedir(), ".local", "state", "rhx");
 }

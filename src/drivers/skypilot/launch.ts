@@ -3,10 +3,10 @@
  * streamed line by line (redacted: SkyPilot before ≈0.12 prints the docker password in a failed
  * login's CommandError), its failures classified.
  *
- * Stopping a launch: since 0.8 `sky` is a client of an API server, and killing it leaves the request
+ * Stopping a launch: from 0.9 `sky` is a client of an API server, and killing it leaves the request
  * provisioning on the server. So after a cancel or a timeout rhx cancels the request itself — the id
  * `sky` printed on SIGINT, else the cluster's active `sky.launch` request from `sky api status -v` —
- * and then says what may still exist and how to tear it down.
+ * and then says what may still exist and how to tear it down (see cancelRequest).
  */
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
@@ -105,24 +105,7 @@ async function stopped(
   recent: readonly string[],
   stop: Stop,
 ): Promise<RhxError> {
-  const notes: string[] = [];
-  if (info.features.apiServer) {
-    const printed = recent
-      .map((line) => /sky api cancel ([0-9a-f][-0-9a-f]*)/i.exec(stripAnsi(line))?.[1])
-      .filter((id): id is string => id !== undefined)
-      .at(-1);
-    const ids = printed ? [printed] : await activeLaunchRequests(cli, cluster);
-    if (ids.length > 0) {
-      const cancel = await cli
-        .run(["api", "cancel", "-y", ...ids], { timeoutMs: FOLLOW_UP_TIMEOUT_MS })
-        .catch(() => undefined);
-      notes.push(
-        cancel?.exitCode === 0
-          ? `SkyPilot's launch request ${ids.join(", ")} was cancelled`
-          : `cancelling SkyPilot's launch request failed: run \`sky api cancel ${ids.join(" ")}\``,
-      );
-    } else notes.push("SkyPilot had no launch request for it still running");
-  }
+  const { notes, mayStillRun } = await cancelRequest(cli, cluster, info, recent);
   const live = await skyStatus(cli, cluster, owned, { timeoutMs: FOLLOW_UP_TIMEOUT_MS }).catch(
     () => undefined,
   );
@@ -131,7 +114,9 @@ async function stopped(
     live === undefined
       ? `VMs may already have been created for ${cluster} and be billed; check \`sky status ${cluster}\` and tear it down with: ${teardown}`
       : live.state === "absent"
-        ? `Nothing of ${cluster} is left in SkyPilot.`
+        ? mayStillRun
+          ? `${cluster} is not in \`sky status\` yet, but the launch may still create it: once it is cancelled, check \`sky status ${cluster}\` and tear down what is there with: ${teardown}`
+          : `Nothing of ${cluster} is left in SkyPilot.`
         : `${cluster} exists in SkyPilot (${live.detail ?? live.state}): its VMs may be running and billed. Tear it down with: ${teardown}`;
   const what =
     stop.kind === "cancel"
@@ -148,12 +133,63 @@ async function stopped(
   });
 }
 
-/** Ids of the active `sky.launch` requests for `cluster` (`sky api status -v` has a Cluster column). */
-export async function activeLaunchRequests(cli: SkyCli, cluster: string): Promise<string[]> {
-  const result = await cli
-    .run(["api", "status", "-v"], { timeoutMs: FOLLOW_UP_TIMEOUT_MS })
+/**
+ * What stopping `sky` leaves behind, per version (skypilot-cli.md §6): with an API server the launch
+ * goes on there until `sky api cancel ID` (never `-y`: only `--all` prompts, and `-y` is a usage error
+ * before 0.11); without one (0.8.0) the launch ran inside the killed `sky`, so it stopped with it.
+ */
+export async function cancelRequest(
+  cli: SkyCli,
+  cluster: string,
+  info: SkyInfo,
+  recent: readonly string[],
+): Promise<{ notes: string[]; mayStillRun: boolean }> {
+  if (!info.features.apiServer)
+    return {
+      notes: [
+        `SkyPilot ${info.version.raw} runs a launch inside the \`sky\` process (it has no \`sky api cancel\`), so stopping it stopped the launch`,
+      ],
+      mayStillRun: false,
+    };
+  const printed = recent
+    .map((line) => /sky api cancel ([0-9a-f][-0-9a-f]*)/i.exec(stripAnsi(line))?.[1])
+    .filter((id): id is string => id !== undefined)
+    .at(-1);
+  const ids = printed ? [printed] : await activeLaunchRequests(cli, cluster);
+  if (ids === undefined)
+    return {
+      notes: [
+        `the launch may still be running on SkyPilot's API server (\`sky api status -v\` did not answer): find its id there and run \`sky api cancel ID\``,
+      ],
+      mayStillRun: true,
+    };
+  if (ids.length === 0)
+    return { notes: ["SkyPilot had no launch request for it still running"], mayStillRun: false };
+  const cancel = await cli
+    .run(apiCancelArgs(ids), { timeoutMs: FOLLOW_UP_TIMEOUT_MS })
     .catch(() => undefined);
-  if (result?.exitCode !== 0) return [];
+  return cancel?.exitCode === 0
+    ? { notes: [`SkyPilot's launch request ${ids.join(", ")} was cancelled`], mayStillRun: false }
+    : {
+        notes: [
+          `cancelling SkyPilot's launch request failed, so the launch may still be running: run \`sky api cancel ${ids.join(" ")}\``,
+        ],
+        mayStillRun: true,
+      };
+}
+
+/** `sky api cancel ID…`: no `-y`, which only `--all` needs and which is a usage error before 0.11. */
+export function apiCancelArgs(ids: readonly string[]): string[] {
+  return ["api", "cancel", ...ids];
+}
+
+/** `-v` adds the Cluster column (every version with `sky api`). */
+export const API_STATUS_ARGS = ["api", "status", "-v"];
+
+/** Ids of the active `sky.launch` requests for `cluster` (`sky api status -v` has a Cluster column). */
+export async function activeLaunchRequests(cli: SkyCli, cluster: string): Promise<string[] | undefined> {
+  const result = await cli.run(API_STATUS_ARGS, { timeoutMs: FOLLOW_UP_TIMEOUT_MS }).catch(() => undefined);
+  if (result?.exitCode !== 0) return undefined;
   return parseRequestTable(result.stdout)
     .filter(
       (r) => r.name === "sky.launch" && r.cluster === cluster && /^(PENDING|RUNNING)$/.test(r.status ?? ""),

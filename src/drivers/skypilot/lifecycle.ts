@@ -40,7 +40,7 @@ export async function skyTeardown(
     return;
   }
   if (!live.ownedByRhx) throw notOwned(name, "teardown");
-  const result = await cli.run(["down", "-y", name], {
+  const result = await cli.run(downArgs(name), {
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? DOWN_TIMEOUT_MS,
     onOutput: options.onOutput,
@@ -61,6 +61,10 @@ export async function skyTeardown(
     });
   }
   options.onOutput(`${name} is torn down`);
+}
+
+export function downArgs(cluster: string): string[] {
+  return ["down", "-y", cluster];
 }
 
 /** `sky autostop -y NAME -i N --down` (Runhouse's down=True), or `--cancel` for -1. */

@@ -16,6 +16,7 @@ import type { LiveCluster } from "../types.ts";
 import type { SkyCli } from "./cli.ts";
 import { throwIfFailed } from "./errors.ts";
 import { parseStatusJson, parseStatusTable, type SkyClusterStatus, SkyOutputError } from "./status-output.ts";
+import type { SkyFeatures } from "./version.ts";
 
 /** Whether rhx made the cluster of this name (see above). */
 export type Ownership = (cluster: string) => Promise<boolean>;
@@ -57,7 +58,7 @@ export async function findCluster(
   options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {},
 ): Promise<SkyClusterStatus | undefined> {
   const { features } = await cli.probe(options.signal);
-  const args = features.jsonOutput ? ["status", "-o", "json", cluster] : ["status", cluster];
+  const args = statusArgs(features, cluster);
   const result = await cli.run(args, {
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? STATUS_TIMEOUT_MS,
@@ -78,6 +79,11 @@ export async function findCluster(
     });
   }
   return clusters.find((c) => c.name === cluster);
+}
+
+/** `sky status [-o json] NAME`: JSON where `sky status --help` lists `--output`, the table otherwise. */
+export function statusArgs(features: Pick<SkyFeatures, "jsonOutput">, cluster: string): string[] {
+  return features.jsonOutput ? ["status", "-o", "json", cluster] : ["status", cluster];
 }
 
 export function toLiveCluster(record: SkyClusterStatus, ownedByRhx: boolean): LiveCluster {

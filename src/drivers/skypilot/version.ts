@@ -14,18 +14,24 @@ export interface SkyVersion {
 }
 
 export interface SkyFeatures {
-  /** `-o json` on `sky status` / `sky check` (≥0.12). */
+  /** `-o/--output json` on `sky status` (PR #8784; absent at 0.11.2). */
   jsonOutput: boolean;
-  /** `--secret KEY` and YAML `secrets:` (≥0.10). */
+  /** `-o/--output json` on `sky check` (same PR). */
+  checkJson: boolean;
+  /** `--secret KEY` on `sky launch/exec`, and YAML `secrets:` (PR #6015). */
   secretFlag: boolean;
-  /** `--infra` and `resources.infra` (≥0.10); older versions take `--cloud/--region/--zone`. */
+  /** `--infra` and `resources.infra` (0.10); older versions take `--cloud/--region/--zone`. */
   infraFlag: boolean;
-  /** `-s/--detach-setup` exists only before 0.8; passing it to ≥0.8 is a usage error (exit 2). */
+  /** `-s/--detach-setup` (0.8.0 and before); passing it to a later version is a usage error (exit 2). */
   detachSetup: boolean;
-  /** Client/server architecture (≥0.8): requests survive a killed client; `sky api cancel` exists. */
+  /** A `sky api` group: requests run on an API server, survive a killed client, and `sky api cancel ID` stops them. */
   apiServer: boolean;
+  /** `sky api cancel -y` (0.11). Only `--all` prompts, so cancelling by id never needs it. */
+  apiCancelYes: boolean;
   /** `sky launch/exec/logs` exit 100–103 for job outcomes (≥0.9); before, a failed job exits 0. */
   jobExitCodes: boolean;
+  /** How the flags were learned: from the subcommands' `--help`, or guessed from the version number. */
+  source: "help" | "version";
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC.
@@ -55,13 +61,26 @@ export function skyVersionAtLeast(version: SkyVersion, major: number, minor: num
   return version.major > major || (version.major === major && version.minor >= minor);
 }
 
+/**
+ * The fallback when `--help` cannot be read: only what every build of a version has. Never `-o json`
+ * (no release is known to carry it, and the table works everywhere); `--secret` from 0.10.3, since a
+ * build calling itself 0.10.0 may predate it; `sky api` from 0.9 (0.8.0 runs in-process).
+ */
 export function skyFeatures(version: SkyVersion): SkyFeatures {
+  const atLeast = (minor: number, patch = 0) =>
+    version.nightly ||
+    version.major > 0 ||
+    version.minor > minor ||
+    (version.minor === minor && version.patch >= patch);
   return {
-    jsonOutput: skyVersionAtLeast(version, 0, 12),
-    secretFlag: skyVersionAtLeast(version, 0, 10),
-    infraFlag: skyVersionAtLeast(version, 0, 10),
-    detachSetup: !skyVersionAtLeast(version, 0, 8),
-    apiServer: skyVersionAtLeast(version, 0, 8),
-    jobExitCodes: skyVersionAtLeast(version, 0, 9),
+    jsonOutput: false,
+    checkJson: false,
+    secretFlag: atLeast(10, 3),
+    infraFlag: atLeast(10),
+    detachSetup: !atLeast(9),
+    apiServer: atLeast(9),
+    apiCancelYes: atLeast(11),
+    jobExitCodes: atLeast(9),
+    source: "version",
   };
 }

@@ -7,14 +7,15 @@
 
 import type { LoadedCluster } from "../../config/cluster.ts";
 import type { Provider } from "../../config/schema.ts";
-import { type RunResult, run } from "../../drivers/exec.ts";
+import { type RunResult, resolveProgram, run } from "../../drivers/exec.ts";
 import { parseCheckJson, parseCheckText } from "../../drivers/skypilot/check-output.ts";
 import { classifySkyFailure } from "../../drivers/skypilot/classify-failure.ts";
+import { detectFeatures } from "../../drivers/skypilot/cli.ts";
+import { defaultStateDir } from "../../drivers/skypilot/feature-cache.ts";
 import {
   parseSkyVersion,
   type SkyFeatures,
   type SkyVersion,
-  skyFeatures,
   skyVersionAtLeast,
 } from "../../drivers/skypilot/version.ts";
 import { isRhxError } from "../../errors/rhx-error.ts";
@@ -107,7 +108,19 @@ async function probeSky(options: PreflightOptions, limits: SkyCheckLimits): Prom
   }
   if (!skyVersionAtLeast(version, MIN_SKY_VERSION.major, MIN_SKY_VERSION.minor))
     return { ok: false, failure: { kind: "too-old", version } };
-  return { ok: true, version, features: skyFeatures(version) };
+  // The same detection (and cache) as the driver: `sky check -o json` only where `check --help` lists it.
+  const binary = resolveProgram(limits.program, options.env.PATH ?? "");
+  const features = await detectFeatures(
+    {
+      binary,
+      run: (args, runOptions) =>
+        run(binary, args, { ...runOptions, env: skyEnv(options), allowFailure: true }),
+    },
+    version,
+    options.signal,
+    defaultStateDir(options.env),
+  );
+  return { ok: true, version, features };
 }
 
 /** The probe's failure, worded for this cluster's provider (the install extra differs). */
@@ -190,7 +203,7 @@ async function checkCloud(
   const cloud = isCloudProvider(provider) ? provider : undefined;
   const title = cloud ? `${cloudRepr(provider)} credentials (sky check)` : "a cloud to launch on (sky check)";
   const base = { id: CLOUD_ID, title };
-  const json = probe.features.jsonOutput;
+  const json = probe.features.checkJson;
   const args = ["check", ...(json ? ["-o", "json"] : []), ...(cloud ? [cloud] : [])];
   const shown = `sky ${args.join(" ")}`;
 
