@@ -3,7 +3,7 @@ import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, UsageError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
 import { stateDirError } from "../state/paths.ts";
-import { escapeMessage } from "../ui/escape.ts";
+import { escapeControl, escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
 import {
   type CommandContext,
@@ -209,7 +209,7 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
     });
     if (!output.json) {
       const where = error.location
-        ? `${error.location.file}:${error.location.line}:${error.location.column} `
+        ? `${escapeControl(error.location.file)}:${error.location.line}:${error.location.column} `
         : "";
       output.text(`${where}${output.colors.red("error")} ${output.colors.dim(error.code)}`);
       // Messages quote user text (a name, a path, a value): the terminal must not act on it.
