@@ -4,7 +4,7 @@ import { isRhxError, type RhxError, UsageError } from "../errors/rhx-error.ts";
 import { redact } from "../secrets/redactor.ts";
 import { stateDirError } from "../state/paths.ts";
 import { sweepLeftovers } from "../state/sweep.ts";
-import { escapeMessage } from "../ui/escape.ts";
+import { escapeControl, escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
 import {
   type CommandContext,
@@ -225,7 +225,7 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
     // With stdout gone, the event above went nowhere: stderr is the one place left to say it.
     if (!output.json || output.eventsFailure) {
       const where = error.location
-        ? `${error.location.file}:${error.location.line}:${error.location.column} `
+        ? `${escapeControl(error.location.file)}:${error.location.line}:${error.location.column} `
         : "";
       output.text(`${where}${output.colors.red("error")} ${output.colors.dim(error.code)}`);
       // Messages quote user text (a name, a path, a value): the terminal must not act on it.

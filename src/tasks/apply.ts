@@ -18,7 +18,7 @@ import { type Fingerprinter, loadFingerprinter } from "../state/fingerprint.ts";
 import { acquireLock, type Lock } from "../state/lock.ts";
 import type { ClusterState } from "../state/schema.ts";
 import { readState, writeState } from "../state/store.ts";
-import { escapeMessage } from "../ui/escape.ts";
+import { escapeControl, escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
 import { mapBounded } from "./bounded.ts";
 import { confirm } from "./confirm.ts";
@@ -285,7 +285,9 @@ async function savePlan(
   });
   output.event("file-written", { path: target.path });
   if (!output.json)
-    output.text(`Saved the plan to ${target.path}; \`rhx apply ${target.path}\` applies exactly it.`);
+    output.text(
+      `Saved the plan to ${escapeControl(target.path)}; \`rhx apply ${escapeControl(target.path)}\` applies exactly it.`,
+    );
 }
 
 function checkSavedPlan(

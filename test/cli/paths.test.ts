@@ -7,6 +7,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isInStateDir } from "../../src/cli/state-dir.ts";
 import { ensureBuilt, runBuiltCli, runCli, STACK_LINE } from "../helpers/run-cli.ts";
 
 let dir: string;
@@ -101,5 +102,21 @@ describe("a state dir this user cannot use (run as nobody)", () => {
     });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('"code":"RHX_STATE_DIR_UNUSABLE"');
+  });
+});
+
+describe("an errno from deep inside, about the state dir, is reported as the state dir's problem", () => {
+  const errno = (path: string) => Object.assign(new Error("EACCES"), { code: "EACCES", path });
+  it.each([
+    ["/s", "/s", true],
+    ["/s/clusters/x.json", "/s", true],
+    ["/s/fingerprint.key.1.ab.tmp", "/s", true],
+    ["/other/x", "/s", false],
+    ["/s2/x", "/s", false],
+  ])("%s in %s: %s", (path, stateDir, inside) => {
+    expect(isInStateDir(errno(path), stateDir)).toBe(inside);
+  });
+  it("an error with no path is not", () => {
+    expect(isInStateDir(new Error("x"), "/s")).toBe(false);
   });
 });

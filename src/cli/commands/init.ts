@@ -9,6 +9,7 @@ import { type Checked, checkImage, checkInstanceType, checkName, checkProvider }
 import { starterErrors } from "../../init/check-starter.ts";
 import type { StarterAnswers } from "../../init/starter.ts";
 import { starterConfig } from "../../init/starter.ts";
+import { escapeControl } from "../../ui/escape.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { checkOutputPath, writeFailed } from "../output-path.ts";
 
@@ -72,7 +73,7 @@ export async function run(
     throw writeFailed(error, shown);
   }
   ctx.output.event("file-written", { path: target });
-  ctx.output.text(`Wrote ${shown}. Next: \`rhx validate\`, then \`rhx apply\`.`);
+  ctx.output.text(`Wrote ${escapeControl(shown)}. Next: \`rhx validate\`, then \`rhx apply\`.`);
   return ExitCode.Ok;
 }
 
