@@ -102,6 +102,25 @@ describe("rhx apply --watch: errors, costly changes, cancels and Ctrl-C", { time
     expect(await inContainer(project.name, "cat /tmp/mark")).toBe("three");
   });
 
+  it("a valid save cancels the apply; if the file is invalid by the time it is reloaded, that save is still applied", async () => {
+    const { project, watch } = await started(["echo one > /tmp/mark", "sleep 30"], [], true);
+    await watch.waitFor((e) => e.type === "step-started" && e.title === "sleep 30", { timeoutMs: 90_000 });
+    await sleeperRunning(project.name);
+    const from = watch.events.length;
+    const valid = clusterYaml(project, { setup: ["echo valid > /tmp/mark"], extra: serverCommand(project) });
+    await project.write(valid);
+    // Once that save is seen (and checked), break the file before the cancelled apply is done.
+    await watch.waitFor((e) => e.type === "change-detected", { from });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await project.write(`${valid}\nnum_nodes: [oops\n`);
+    const cancelled = await watch.nextApply(from);
+    expect(cancelled.result).toBe("cancelled");
+    const next = await watch.nextApply(watch.events.indexOf(cancelled) + 1, 60_000);
+    expect(next.result).toBe("applied");
+    expect(await inContainer(project.name, "cat /tmp/mark")).toBe("valid");
+    expect(await sleepers(project.name)).toBe("");
+  });
+
   it("an image change without --allow-replace is reported and not applied (non-TTY)", async () => {
     const { project, watch } = await started(["echo one > /tmp/mark"]);
     expect((await watch.nextApply(0, 90_000)).result).toBe("applied");
