@@ -39,6 +39,12 @@ export class WatchSession {
   #cycle = 0;
   #cancel: SafeCancel | undefined;
   #loop: Promise<void> | undefined;
+  /** Counts bursts: a check of one save can tell whether a newer one arrived meanwhile. */
+  #bursts = 0;
+  /** The newest valid config seen, possibly only by a check during an apply (#cancelIfValid). */
+  #newestGood: LoadedCluster[] | undefined;
+  /** The last apply was cancelled for a newer save: its config is not yet in force. */
+  #unfinished: boolean = false;
   /** Clusters the pipeline already reported as still running after Ctrl-C (not to repeat them). */
   readonly #reported = new Set<string>();
   /** Clusters whose "still running" line is noise: their apply was cancelled for a newer change. */
@@ -98,12 +104,38 @@ export class WatchSession {
       if (!this.#output.json) this.#output.text(`\nchanged: ${paths.join(", ")}`);
     });
     this.#dirty = [...(this.#dirty ?? []), ...paths];
+    const seq = ++this.#bursts;
     if (this.#cancel) {
-      // The apply in flight stops at its next safe point; the loop then plans the newest file.
-      this.#cancel.request();
+      void this.#cancelIfValid(this.#cancel, seq);
       return;
     }
     this.#kick();
+  }
+
+  /**
+   * A save during an apply stops it (at its next safe point) only if the new file is valid: an
+   * invalid save would otherwise cost the last good config its apply, and nothing would ever finish
+   * it. The errors are shown now; the running apply goes on.
+   */
+  async #cancelIfValid(cancel: SafeCancel, burst: number): Promise<void> {
+    let loaded: { clusters: LoadedCluster[]; errors: number };
+    try {
+      loaded = await this.#load();
+    } catch {
+      cancel.request(); // Not expected (loading reports, it does not throw): the loop reloads and says why.
+      return;
+    }
+    if (loaded.errors === 0) {
+      this.#newestGood = loaded.clusters;
+      cancel.request();
+      return;
+    }
+    this.#output.event("config-invalid", { errors: loaded.errors, lastGood: true });
+    if (!this.#output.json)
+      this.#output.text(this.#output.colors.yellow("The running apply goes on with the last good config."));
+    // Shown already: the loop need not load it again, unless a newer save came, or an earlier valid
+    // one already stopped the apply (then the loop must run, to apply that one).
+    if (burst === this.#bursts && !cancel.requested) this.#dirty = undefined;
   }
 
   /** Starts the loop unless it runs; it drains every change that arrives while it works. */
@@ -133,18 +165,26 @@ export class WatchSession {
     // before it acts, and the loop reads the file again.
     const cancel = new SafeCancel();
     this.#cancel = cancel;
-    const loaded = preloaded ?? (await this.#load());
+    let loaded = preloaded ?? (await this.#load());
     if (cancel.requested) {
       this.#cancel = undefined;
       return;
     }
     if (loaded.errors > 0) {
-      this.#cancel = undefined;
       this.#last = { kind: "invalid", errors: loaded.errors, lastGood: this.#lastGood !== undefined };
       this.#output.event("config-invalid", { errors: loaded.errors, lastGood: this.#lastGood !== undefined });
-      return;
+      // The apply that a valid save cancelled never finished: apply the newest good config so it does.
+      const fallback = this.#unfinished ? (this.#newestGood ?? this.#lastGood) : undefined;
+      if (fallback === undefined) {
+        this.#cancel = undefined;
+        return;
+      }
+      if (!this.#output.json)
+        this.#output.text("The last apply was cancelled before it finished: applying the last good config.");
+      loaded = { ...loaded, clusters: fallback, errors: 0 };
     }
     this.#lastGood = loaded.clusters;
+    this.#newestGood = loaded.clusters;
     const cycle = ++this.#cycle;
     const trigger = this.#phase === "start" ? "start" : "change";
     this.#quiet.clear();
@@ -171,6 +211,7 @@ export class WatchSession {
     }
     const ms = Math.round(performance.now() - started);
     if (result.outcome !== "cancelled" && result.outcome !== "interrupted") this.#phase = "change";
+    this.#unfinished = result.outcome === "cancelled";
     this.#pending = result.skipped.map((s) => pendingPhrase(s));
     this.#last = lastResult(result, ms);
     this.#output.event("apply-finished", {

@@ -351,9 +351,11 @@ describe("what kill -9 leaves behind is swept at the next start", () => {
   it("the throw-away docker config (the registry login) of a launch killed with -9", async () => {
     const name = uniqueName("fault-kill9");
     names.push(name);
+    const port = await freePort();
+    // The server command is spelled out: what is tested here is the login, not the default start.
     const path = await clusterFile(
       name,
-      `image_id: docker:team/runhouse:0.0.36\nserver:\n  port: ${await freePort()}\n`,
+      `image_id: docker:team/runhouse:0.0.36\nserver:\n  port: ${port}\n  command: runhouse server restart --port ${port}\n`,
     );
     // rhx's own TMPDIR, so that "nothing left in TMPDIR" is a question about this rhx alone.
     const tmp = join(work, `tmp-${name}`);

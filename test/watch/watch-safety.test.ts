@@ -16,6 +16,9 @@ import {
 
 const OTHER_IMAGE = TEST_IMAGES.runhouseEntrypoint;
 
+const serverCommand = (project: Pick<Project, "port">) =>
+  `  command: runhouse server restart --port ${project.port}`;
+
 /** Processes inside the container that are still running `sleep 30` (a setup command). */
 const sleepers = (name: string) => inContainer(name, "ps -o pid,args | grep '[s]leep 30' || true");
 
@@ -39,9 +42,11 @@ describe("rhx apply --watch: errors, costly changes, cancels and Ctrl-C", { time
     project = undefined;
   });
 
-  async function started(setup: string[], args: string[] = []) {
+  async function started(setup: string[], args: string[] = [], explicitServer = false) {
     project = await makeProject(await freePort());
-    await project.write(clusterYaml(project, { setup }));
+    await project.write(
+      clusterYaml(project, { setup, ...(explicitServer ? { extra: serverCommand(project) } : {}) }),
+    );
     watch = startWatch({ cwd: project.dir, stateDir: project.stateDir, args });
     return { project, watch };
   }
@@ -62,6 +67,58 @@ describe("rhx apply --watch: errors, costly changes, cancels and Ctrl-C", { time
     expect((await watch.nextApply(fixed)).result).toBe("applied");
     expect(await inContainer(project.name, "cat /tmp/mark")).toBe("three");
     expect(watch.child.exitCode).toBeNull();
+  });
+
+  it("an invalid save during an apply does not stop it: it finishes, the errors are shown, watching goes on", async () => {
+    // The server command is spelled out: what is tested here is the watch loop, not the default start.
+    const { project, watch } = await started(
+      ["echo one > /tmp/mark", "sleep 6", "echo done > /tmp/done"],
+      [],
+      true,
+    );
+    await watch.waitFor((e) => e.type === "step-started" && e.title === "sleep 6", { timeoutMs: 90_000 });
+    const from = watch.events.length;
+    await project.write(`${clusterYaml(project, { setup: ["echo two > /tmp/mark"] })}\nnum_nodes: [oops\n`);
+    expect(await watch.waitFor((e) => e.type === "config-invalid", { from })).toMatchObject({
+      lastGood: true,
+    });
+    expect(await watch.waitFor((e) => e.type === "diagnostic", { from })).toMatchObject({
+      severity: "error",
+    });
+    // The apply that was running is the last good config's, and it runs to its end.
+    const finished = await watch.nextApply(0, 90_000);
+    expect(finished.result).toBe("applied");
+    expect(await inContainer(project.name, "cat /tmp/done")).toBe("done");
+    expect((await fetch(`http://127.0.0.1:${project.port}/check`)).ok).toBe(true);
+    // Nothing else is applied for the invalid file, and the session lives on.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(watch.events.filter((e) => e.type === "apply-started")).toHaveLength(1);
+    expect(watch.child.exitCode).toBeNull();
+    const fixed = watch.events.length;
+    await project.write(
+      clusterYaml(project, { setup: ["echo three > /tmp/mark"], extra: serverCommand(project) }),
+    );
+    expect((await watch.nextApply(fixed)).result).toBe("applied");
+    expect(await inContainer(project.name, "cat /tmp/mark")).toBe("three");
+  });
+
+  it("a valid save cancels the apply; if the file is invalid by the time it is reloaded, that save is still applied", async () => {
+    const { project, watch } = await started(["echo one > /tmp/mark", "sleep 30"], [], true);
+    await watch.waitFor((e) => e.type === "step-started" && e.title === "sleep 30", { timeoutMs: 90_000 });
+    await sleeperRunning(project.name);
+    const from = watch.events.length;
+    const valid = clusterYaml(project, { setup: ["echo valid > /tmp/mark"], extra: serverCommand(project) });
+    await project.write(valid);
+    // Once that save is seen (and checked), break the file before the cancelled apply is done.
+    await watch.waitFor((e) => e.type === "change-detected", { from });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await project.write(`${valid}\nnum_nodes: [oops\n`);
+    const cancelled = await watch.nextApply(from);
+    expect(cancelled.result).toBe("cancelled");
+    const next = await watch.nextApply(watch.events.indexOf(cancelled) + 1, 60_000);
+    expect(next.result).toBe("applied");
+    expect(await inContainer(project.name, "cat /tmp/mark")).toBe("valid");
+    expect(await sleepers(project.name)).toBe("");
   });
 
   it("an image change without --allow-replace is reported and not applied (non-TTY)", async () => {
