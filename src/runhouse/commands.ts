@@ -2,7 +2,7 @@ import type { ClusterSpec } from "../config/cluster.ts";
 import { pipRequirement, RESTART_OPTIONS, serverCommand } from "./versions.ts";
 
 /**
- * What rhx runs inside the container on Runhouse's behalf (contracts/runhouse.md §2c), spelled as
+ * What rhx runs inside the container on Runhouse's behalf (its cluster.py restart_server), spelled as
  * the configured version's CLI spells it (versions.ts). Pure: the drivers decide how a command
  * reaches the container (docker exec, sky exec).
  */

@@ -1,6 +1,6 @@
 /**
  * When a Runhouse server is healthy: HTTP 2xx AND a JSON body whose `rh_version` is the configured
- * version (contracts/runhouse.md §2d). A 2xx alone proves nothing: with Ray not initialized the
+ * version (Runhouse's http_server.py, every tag). A 2xx alone proves nothing: with Ray not initialized the
  * server still answers 200, with an exception Response in the body. Pure: the drivers fetch.
  */
 import type { ClusterSpec } from "../config/cluster.ts";

@@ -80,7 +80,7 @@ describe("--json event stream", () => {
         "v1 step-finished [<name>] <ms> step="setup-3"",
         "v1 step-started [<name>] step="server" title="start the Runhouse server on port <port>"",
         "v1 step-output [<name>] step="server" line="Uvicorn running on http://127.0.0.1:<port>"",
-        "v1 step-output [<name>] step="server" line="http://127.0.0.1:<port>/check answered 200 after <n> attempt(s)"",
+        "v1 step-output [<name>] step="server" line="http://127.0.0.1:<port>/check answered as Runhouse 0.0.36 after <n> attempt(s)"",
         "v1 step-finished [<name>] <ms> step="server"",
         "v1 summary command="apply" ok=true",
       ]

@@ -1,6 +1,6 @@
 /**
  * Pre-flight: is the server's port free on loopback? The Runhouse server binds it inside a --net=host
- * container, so a port taken on this machine makes `runhouse restart` fail minutes later, after the pull.
+ * container, so a port taken on this machine makes the server start (`runhouse server restart`) fail minutes later, after the pull.
  */
 import { createServer } from "node:net";
 
