@@ -139,6 +139,21 @@ const MODELLED_LAUNCH: Readonly<Record<string, string>> = {
 };
 const SET_BY_RHX = new Set(["yes", "detach_run", "dryrun", "async", "docker"]);
 
+/**
+ * Arguments of SkyPilot's Python `sky.launch()` that are no `sky launch` option (`sky/execution.py`
+ * 0.9.3, `sky/client/sdk.py` 0.11.2): Runhouse's sky_kwargs["launch"] took these, rhx drives the CLI.
+ */
+const SDK_ONLY = new Set(["backend", "optimize_target", "stream_logs"]);
+
+/** Task keys (`get_task_schema`) written under `resources` by mistake, and the rhx field for them. */
+const TASK_KEYS: Readonly<Record<string, string>> = {
+  envs: "`env`",
+  secrets: "`env` (and the `docker:` block for registry credentials)",
+  num_nodes: "`num_nodes`",
+  setup: "`setup`",
+  name: "`name`",
+};
+
 /** `sky.resources.any_of[0].region`, as a person writes the path. */
 function dotted(path: readonly PathSegment[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
@@ -183,6 +198,20 @@ function checkResources(context: RuleContext, at: PathSegment[], resources: Reco
       continue;
     }
     if ((SKY_RESOURCES_KEYS as readonly string[]).includes(key)) continue;
+    const task = TASK_KEYS[key];
+    if (task !== undefined) {
+      context.report(
+        path,
+        {
+          code: "RHX_SKY_PASSTHROUGH_UNKNOWN",
+          severity: "error",
+          message: `${where}: \`${key}\` is a key of SkyPilot's task, not of its resources.`,
+          hint: `rhx sets it from ${task}; remove ${where}.`,
+        },
+        "key",
+      );
+      continue;
+    }
     const suggestion = closest(
       key,
       SKY_RESOURCES_KEYS.filter((k) => !(k in MODELLED_RESOURCES)),
@@ -220,21 +249,36 @@ function checkLaunch(context: RuleContext, key: string): void {
     );
     return;
   }
-  const field = MODELLED_LAUNCH[name];
+  const isOption = (SKY_LAUNCH_OPTIONS as readonly string[]).includes(name);
+  // `cluster_name`: the Python SDK's name for `--cluster`, as in Runhouse's sky_kwargs.
+  const field = MODELLED_LAUNCH[name] ?? (name === "cluster_name" ? "`name`" : undefined);
   if (field !== undefined) {
     context.report(
       path,
       {
         code: "RHX_SKY_PASSTHROUGH_MODELLED",
         severity: "error",
-        message: `${where} (\`${flag}\`) would override what rhx sets from ${field}, after validate and pre-flight checked that.`,
+        message: `${where}${isOption ? ` (\`${flag}\`)` : ""} would override what rhx sets from ${field}, after validate and pre-flight checked that.`,
         hint: `Use ${field} instead, and remove ${where}.`,
       },
       "key",
     );
     return;
   }
-  if ((SKY_LAUNCH_OPTIONS as readonly string[]).includes(name)) return;
+  if (isOption) return;
+  if (SDK_ONLY.has(name)) {
+    context.report(
+      path,
+      {
+        code: "RHX_SKY_PASSTHROUGH_UNKNOWN",
+        severity: "error",
+        message: `${where}: \`${name}\` is an argument of SkyPilot's Python \`sky.launch()\` (Runhouse's sky_kwargs), not a \`sky launch\` option.`,
+        hint: `rhx launches through the \`sky\` CLI; remove ${where}.`,
+      },
+      "key",
+    );
+    return;
+  }
   const suggestion = closest(
     name,
     SKY_LAUNCH_OPTIONS.filter((k) => !(k in MODELLED_LAUNCH) && !SET_BY_RHX.has(k)),

@@ -82,6 +82,12 @@ const CASES: { file: string; diagnostics: Expected[] }[] = [
         message: "`sky.resources.disk_teir`: SkyPilot's task resources have no key `disk_teir`.",
         hint: "Did you mean `disk_tier`?",
       },
+      {
+        code: "RHX_SKY_PASSTHROUGH_UNKNOWN",
+        at: "resources-unknown.yaml:7:5",
+        message: "`sky.resources.envs`: `envs` is a key of SkyPilot's task, not of its resources.",
+        hint: "rhx sets it from `env`; remove `sky.resources.envs`.",
+      },
     ],
   },
   {
@@ -99,6 +105,14 @@ const CASES: { file: string; diagnostics: Expected[] }[] = [
         message: "`sky.launch.detach_setup`: `sky launch` has no option `--detach-setup`.",
         hint: "Keys are `sky launch` options without the dashes, e.g. `retry_until_up: true` for `--retry-until-up`.",
       },
+      {
+        code: "RHX_SKY_PASSTHROUGH_UNKNOWN",
+        at: "launch-unknown.yaml:8:5",
+        message:
+          "`sky.launch.stream_logs`: `stream_logs` is an argument of SkyPilot's Python `sky.launch()` (Runhouse's sky_kwargs), not a `sky launch` option.",
+        hint: "rhx launches through the `sky` CLI; remove `sky.launch.stream_logs`.",
+      },
+      modelled("launch-unknown.yaml:9:5", "sky.launch.cluster_name", "`name`"),
     ],
   },
 ];
