@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostic.ts";
 import { interpolateString, MAX_VALUE_LENGTH, type ProblemKind } from "./interpolate.ts";
+import { detectUtf16 } from "./read.ts";
 
 export type EnvSource = "process" | "env-file" | "dotenv";
 
@@ -80,7 +81,20 @@ export async function readEnvironment(
         throw Object.assign(new Error("not a file"), { code: info.isDirectory() ? "EISDIR" : "ENOTFILE" });
       }
       if (info.size > MAX_ENV_FILE_BYTES) throw Object.assign(new Error("too large"), { code: "EFBIG" });
-      text = await readFile(input.path, "utf8");
+      const bytes = await readFile(input.path);
+      // Saved by a Windows editor as UTF-16, dotenv would find no variables in it, silently.
+      const utf16 = detectUtf16(bytes);
+      if (utf16) {
+        diagnostics.push({
+          code: "RHX_ENV_FILE_ENCODING",
+          severity: "error",
+          message: `${input.source === "env-file" ? "The env file" : "The .env file"} ${shown} is ${utf16.name} text; rhx reads UTF-8.`,
+          hint: `Convert it: \`iconv -f ${utf16.bom ? "UTF-16" : utf16.name} -t UTF-8 ${shown} > converted.env\`, or save it as UTF-8 in your editor.`,
+          location: { file: shown, line: 1, column: 1 },
+        });
+        continue;
+      }
+      text = bytes.toString("utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (!input.required && code === "ENOENT") continue;

@@ -66,12 +66,14 @@ interface Context {
 
 function expand(text: string, context: Context, depth: number): string {
   const { dialect, problems } = context;
+  // What the user wrote is theirs to keep, however long; only what substitution adds is bounded.
+  const limit = Math.max(MAX_VALUE_LENGTH, text.length);
   let out = "";
   let i = 0;
   while (i < text.length) {
-    if (out.length > MAX_VALUE_LENGTH) {
+    if (out.length > limit) {
       problems.push({ kind: "too-long", name: "", offset: Math.max(0, text.indexOf("$")) });
-      return out.slice(0, MAX_VALUE_LENGTH);
+      return out.slice(0, limit);
     }
     const ch = text[i];
     const next = text[i + 1];
@@ -81,12 +83,12 @@ function expand(text: string, context: Context, depth: number): string {
       continue;
     }
     if (ch !== "$") {
-      // Runs of plain text in one step: a long value stays linear.
+      // Runs of plain text in one step, up to the next `$` (whose `\` is checked above on the way).
       const dollar = text.indexOf("$", i + 1);
-      const backslash = dialect === "dotenv" ? text.indexOf("\\$", i + 1) : -1;
-      const stop = Math.min(...[dollar, backslash, text.length].filter((n) => n !== -1));
-      out += text.slice(i, stop);
-      i = stop;
+      const stop =
+        dollar === -1 ? text.length : dialect === "dotenv" && text[dollar - 1] === "\\" ? dollar - 1 : dollar;
+      out += text.slice(i, Math.max(stop, i + 1));
+      i = Math.max(stop, i + 1);
       continue;
     }
     if (dialect === "yaml" && next === "$") {
@@ -124,9 +126,9 @@ function expand(text: string, context: Context, depth: number): string {
     out += evaluate(text.slice(i + 2, close), i, context, depth);
     i = close + 1;
   }
-  if (out.length > MAX_VALUE_LENGTH) {
+  if (out.length > limit) {
     problems.push({ kind: "too-long", name: "", offset: Math.max(0, text.indexOf("$")) });
-    return out.slice(0, MAX_VALUE_LENGTH);
+    return out.slice(0, limit);
   }
   return out;
 }

@@ -437,6 +437,32 @@ describe(".env files made by the test", () => {
     },
   ];
 
+  test.each([
+    ["UTF-16LE", true, "UTF-16"],
+    ["UTF-16LE", false, "UTF-16LE"],
+    ["UTF-16BE", false, "UTF-16BE"],
+  ] as const)(
+    "a .env saved as %s (byte order mark: %s) is named as such, not read as nothing",
+    async (name, bom, from) => {
+      await writeFile(
+        join(dir, "cluster.yaml"),
+        "name: demo\nprovider: local\nimage_id: docker:x\nenv:\n  WHO: ${WHO}\n",
+      );
+      const le = Buffer.from("WHO=w\n", "utf16le");
+      const bytes = name === "UTF-16LE" ? le : Buffer.from(le).swap16();
+      const mark = Buffer.from(name === "UTF-16LE" ? [0xff, 0xfe] : [0xfe, 0xff]);
+      await writeFile(join(dir, ".env"), bom ? Buffer.concat([mark, bytes]) : bytes);
+      const { json, diagnostics } = await validate(["cluster.yaml"], dir);
+      expect(json.exitCode).toBe(3);
+      expect(diagnostics[0]).toEqual({
+        code: "RHX_ENV_FILE_ENCODING",
+        at: ".env:1:1",
+        message: `The .env file .env is ${name} text; rhx reads UTF-8.`,
+        hint: `Convert it: \`iconv -f ${from} -t UTF-8 .env > converted.env\`, or save it as UTF-8 in your editor.`,
+      });
+    },
+  );
+
   test.each(cases)("$name", async (c) => {
     await writeFile(
       join(dir, "cluster.yaml"),

@@ -296,6 +296,19 @@ describe("values that grow without bound", () => {
     ]);
   });
 
+  test.each([
+    ["plain text between `$`s", "x$".repeat(150_000)],
+    ["unset references", "$a".repeat(150_000)],
+    ["braced references", "${a}".repeat(100_000)],
+    ["escapes", "\\$x".repeat(100_000)],
+    ["unclosed braces", "${".repeat(200_000)],
+  ])("a long line of %s takes linear time", async (_, value) => {
+    const started = Date.now();
+    const result = await load({ dotenv: `WHO=w\nLONG=${value}\n` });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result.diagnostics.length).toBeLessThanOrEqual(1);
+  });
+
   test("a YAML value repeating a long variable stops at 128 KiB with a located error", async () => {
     const yaml = `${header}env:\n  WHO: "${"${BIG}".repeat(50)}"\n`;
     const result = await load({ yaml }, { BIG: "x".repeat(10_000) });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { interpolateString } from "../../src/config/interpolate.ts";
+import { interpolateString, MAX_VALUE_LENGTH } from "../../src/config/interpolate.ts";
 
 const env: Record<string, string> = { USER: "ada", EMPTY: "", HOST: "ghcr.io", DEEP: "${USER}" };
 const lookup = (name: string) => env[name];
@@ -100,5 +100,58 @@ describe("interpolateString", () => {
     const started = Date.now();
     expect(value(text).length).toBeGreaterThan(100_000);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe("the dotenv dialect (env files)", () => {
+  const dotenv = (text: string) => interpolateString(text, lookup, "dotenv");
+  test.each([
+    ["$USER", "ada"],
+    ["$USER-$HOST", "ada-ghcr.io"],
+    ["${USER}", "ada"],
+    ["\\$USER", "$USER"],
+    ["$$USER", "$ada"],
+    ["$", "$"],
+    ["$5", "$5"],
+    ["a\\b", "a\\b"],
+    ["${USER:+set}", "set"],
+    ["${EMPTY:+set}", ""],
+    ["${EMPTY+set}", "set"],
+    ["${MISSING+set}", ""],
+    ["${MISSING:-$USER}", "ada"],
+    ["$DEEP", "${USER}"],
+  ])("%s → %s", (text, expected) => {
+    expect(dotenv(text)).toMatchObject({ value: expected, problems: [] });
+  });
+
+  test("a bare unset name is a problem at its `$`", () => {
+    expect(dotenv("ab$NOPE")).toEqual({
+      value: "ab",
+      used: [],
+      problems: [{ kind: "unset", name: "NOPE", offset: 2 }],
+    });
+  });
+
+  test("prototype names are looked up like any other: through the function, never an object", () => {
+    const asked: string[] = [];
+    const result = interpolateString(
+      "$constructor ${__proto__} ${toString:-d}",
+      (name) => {
+        asked.push(name);
+        return undefined;
+      },
+      "dotenv",
+    );
+    expect(asked).toEqual(["constructor", "__proto__", "toString"]);
+    expect(result.value).toBe("  d");
+  });
+
+  test("what substitution adds is bounded; what was written is not", () => {
+    const big = (name: string) => (name === "BIG" ? "x".repeat(100_000) : undefined);
+    const grown = interpolateString("${BIG}${BIG}", big);
+    expect(grown.value.length).toBe(MAX_VALUE_LENGTH);
+    expect(grown.problems).toEqual([{ kind: "too-long", name: "", offset: 0 }]);
+    const written = "y".repeat(MAX_VALUE_LENGTH + 10);
+    expect(interpolateString(`${written}$$`, big)).toEqual({ value: `${written}$`, used: [], problems: [] });
   });
 });
