@@ -24,13 +24,17 @@ function fakeEnv(version: string, extra: Record<string, string> = {}) {
     FAKE_SKY_VERSION: version,
     FAKE_SKY_STATE: join(temp.dir, id),
     FAKE_SKY_RECORD: record,
+    // Where the detected flags are cached (never the user's own state dir).
+    RHX_STATE_DIR: join(temp.dir, `${id}-state`),
     ...extra,
   };
+  // The `--help` calls of the flag detection are left out: these tests are about the checks.
   const calls = (): { argv: string[]; env: Record<string, unknown> }[] =>
     readFileSync(record, "utf8")
       .trim()
       .split("\n")
-      .map((line) => JSON.parse(line));
+      .map((line) => JSON.parse(line) as { argv: string[]; env: Record<string, unknown> })
+      .filter((call) => !call.argv.includes("--help"));
   return { env, calls };
 }
 
