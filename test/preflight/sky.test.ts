@@ -24,15 +24,23 @@ function fakeEnv(version: string, extra: Record<string, string> = {}) {
     FAKE_SKY_VERSION: version,
     FAKE_SKY_STATE: join(temp.dir, id),
     FAKE_SKY_RECORD: record,
+    // Where the detected flags are cached (never the user's own state dir).
+    RHX_STATE_DIR: join(temp.dir, `${id}-state`),
     ...extra,
   };
+  // The `--help` calls of the flag detection are left out: these tests are about the checks.
   const calls = (): { argv: string[]; env: Record<string, unknown> }[] =>
     readFileSync(record, "utf8")
       .trim()
       .split("\n")
-      .map((line) => JSON.parse(line));
+      .map((line) => JSON.parse(line) as { argv: string[]; env: Record<string, unknown> })
+      .filter((call) => !call.argv.includes("--help"));
   return { env, calls };
 }
+
+/** A script's answer to `sky check --help` (and any other --help) that lists `-o/--output`, as master's does. */
+const OUTPUT_HELP =
+  'case " $* " in *" --help "*) printf "Usage: sky check [OPTIONS]\\n\\nOptions:\\n  -o, --output [table|json]  Output format.\\n"; exit 0;; esac';
 
 const byId = (results: CheckResult[], id: string) => results.find((r) => r.id === id);
 
@@ -182,7 +190,11 @@ describe("sky itself", { timeout: 120_000 }, () => {
 
   it("a broken install: `sky --version` crashes", async () => {
     const sky = temp.script("sky-broken", "echo \"ModuleNotFoundError: No module named 'sky'\" >&2\nexit 1");
-    const results = await checkSky(clusterOf({ provider: "aws" }), preflightOptions({}), limits(sky));
+    const results = await checkSky(
+      clusterOf({ provider: "aws" }),
+      preflightOptions({ RHX_STATE_DIR: temp.dir }),
+      limits(sky),
+    );
     expect(results).toEqual([
       expect.objectContaining({
         code: "RHX_SKY_UNUSABLE",
@@ -193,7 +205,11 @@ describe("sky itself", { timeout: 120_000 }, () => {
 
   it("something else called sky", async () => {
     const sky = temp.script("sky-other", "echo 'sky: the planetarium, version two'");
-    const results = await checkSky(clusterOf({ provider: "aws" }), preflightOptions({}), limits(sky));
+    const results = await checkSky(
+      clusterOf({ provider: "aws" }),
+      preflightOptions({ RHX_STATE_DIR: temp.dir }),
+      limits(sky),
+    );
     expect(results).toEqual([
       expect.objectContaining({
         code: "RHX_SKY_UNUSABLE",
@@ -207,7 +223,7 @@ describe("sky itself", { timeout: 120_000 }, () => {
     const started = Date.now();
     const results = await checkSky(
       clusterOf({ provider: "aws" }),
-      preflightOptions({}),
+      preflightOptions({ RHX_STATE_DIR: temp.dir }),
       limits(sky, { versionTimeoutMs: 300 }),
     );
     expect(results).toEqual([
@@ -222,11 +238,11 @@ describe("sky itself", { timeout: 120_000 }, () => {
   it("a hanging `sky check` is cut off", async () => {
     const sky = temp.script(
       "sky-check-hang",
-      'if [ "$1" = --version ]; then echo "skypilot, version 0.12.1"; exit 0; fi\nexec sleep 30',
+      `if [ "$1" = --version ]; then echo "skypilot, version 0.12.1"; exit 0; fi\n${OUTPUT_HELP}\nexec sleep 30`,
     );
     const results = await checkSky(
       clusterOf({ provider: "aws" }),
-      preflightOptions({}),
+      preflightOptions({ RHX_STATE_DIR: temp.dir }),
       limits(sky, { checkTimeoutMs: 300 }),
     );
     expect(byId(results, "cloud")).toMatchObject({
@@ -241,17 +257,31 @@ describe("sky itself", { timeout: 120_000 }, () => {
       'if [ "$1" = --version ]; then echo "skypilot, version 0.10.2"; exit 0; fi\necho "ValueError: Cloud \'aws\' is not allowed by the workspace." >&2\nexit 1',
     );
     expect(
-      byId(await checkSky(clusterOf({ provider: "aws" }), preflightOptions({}), limits(failing)), "cloud"),
+      byId(
+        await checkSky(
+          clusterOf({ provider: "aws" }),
+          preflightOptions({ RHX_STATE_DIR: temp.dir }),
+          limits(failing),
+        ),
+        "cloud",
+      ),
     ).toMatchObject({
       code: "RHX_SKY_CHECK_FAILED",
       message: "`sky check aws` exited with code 1: ValueError: Cloud 'aws' is not allowed by the workspace.",
     });
     const nonsense = temp.script(
       "sky-check-nonsense",
-      'if [ "$1" = --version ]; then echo "skypilot, version 0.12.1"; exit 0; fi\necho "hello"',
+      `if [ "$1" = --version ]; then echo "skypilot, version 0.12.1"; exit 0; fi\n${OUTPUT_HELP}\necho "hello"`,
     );
     expect(
-      byId(await checkSky(clusterOf({ provider: "aws" }), preflightOptions({}), limits(nonsense)), "cloud"),
+      byId(
+        await checkSky(
+          clusterOf({ provider: "aws" }),
+          preflightOptions({ RHX_STATE_DIR: temp.dir }),
+          limits(nonsense),
+        ),
+        "cloud",
+      ),
     ).toMatchObject({
       code: "RHX_SKY_CHECK_FAILED",
       message: "`sky check -o json aws` printed nothing rhx could read as a list of enabled clouds.",

@@ -104,6 +104,7 @@ export async function detectFeatures(
   version: SkyVersion,
   signal: AbortSignal | undefined,
   stateDir: string | undefined,
+  timeoutMs = HELP_TIMEOUT_MS,
 ): Promise<SkyFeatures> {
   const key = stateDir === undefined ? undefined : await cacheKey(cli.binary, version.raw);
   if (stateDir !== undefined && key) {
@@ -113,12 +114,10 @@ export async function detectFeatures(
   const answers: HelpAnswers = {};
   await Promise.all(
     (Object.keys(HELP_COMMANDS) as HelpName[]).map(async (name) => {
-      const result = await cli
-        .run(HELP_COMMANDS[name], { signal, timeoutMs: HELP_TIMEOUT_MS })
-        .catch((error: unknown) => {
-          if (signal?.aborted) throw error;
-          return undefined;
-        });
+      const result = await cli.run(HELP_COMMANDS[name], { signal, timeoutMs }).catch((error: unknown) => {
+        if (signal?.aborted) throw error;
+        return undefined;
+      });
       if (result) answers[name] = { exitCode: result.exitCode, stdout: result.stdout };
     }),
   );

@@ -119,6 +119,7 @@ async function probeSky(options: PreflightOptions, limits: SkyCheckLimits): Prom
     version,
     options.signal,
     defaultStateDir(options.env),
+    limits.versionTimeoutMs,
   );
   return { ok: true, version, features };
 }

@@ -110,11 +110,13 @@ export class SkyCliBox {
     );
   }
 
+  /** Every invocation except the `--help` calls of rhx's flag detection (cached after the first run). */
   records(): Recorded[] {
     return readFileSync(this.record, "utf8")
       .split("\n")
       .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line) as Recorded);
+      .map((line) => JSON.parse(line) as Recorded)
+      .filter((r) => !r.argv.includes("--help"));
   }
 
   /** `sky` argv since `from` (an index into records()). */

@@ -196,7 +196,8 @@ describe.each(VERSIONS)("SkyPilot %s", { timeout: 180_000 }, (version) => {
     expect(error.message).toContain("The launch of demo was cancelled");
     expect(error.message).toContain("Tear it down with: rhx down demo (or sky down -y demo)");
     const apiCalls = b.skyCalls().filter((argv) => argv[0] === "api");
-    expect(apiCalls.at(-1)?.slice(0, 3)).toEqual(["api", "cancel", "-y"]);
+    // By id, without -y (a usage error before 0.11, and only --all ever prompts).
+    expect(apiCalls.at(-1)).toEqual(["api", "cancel", expect.stringMatching(/^[0-9a-f]/)]);
     expect(b.skyState().requests.every((r) => r.status !== "RUNNING")).toBe(true);
     expect(error.message).toContain("was cancelled");
     expect(b.skyState().clusters.demo?.status).toBe("INIT");
@@ -221,7 +222,7 @@ describe.each(VERSIONS)("SkyPilot %s", { timeout: 180_000 }, (version) => {
     const printed = /sky api cancel (\S+)/.exec(lines.join("\n"))?.[1];
     expect(printed).toMatch(/^[0-9a-f]{8}$/);
     // The printed id is used as it is; no need to look the request up.
-    expect(b.skyCalls().filter((argv) => argv[0] === "api")).toEqual([["api", "cancel", "-y", printed]]);
+    expect(b.skyCalls().filter((argv) => argv[0] === "api")).toEqual([["api", "cancel", printed]]);
     expect(b.skyState().requests.find((r) => r.request_id.startsWith(printed ?? "-"))?.status).toBe(
       "CANCELLED",
     );

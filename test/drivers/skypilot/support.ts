@@ -130,7 +130,12 @@ export class SkyBox {
     );
   }
 
+  /** Every invocation except the `--help` calls of rhx's flag detection (see helpCalls). */
   records(): Recorded[] {
+    return this.allRecords().filter((r) => !r.argv.includes("--help"));
+  }
+
+  private allRecords(): Recorded[] {
     return readFileSync(this.record, "utf8")
       .split("\n")
       .filter((line) => line.trim() !== "")
@@ -140,6 +145,13 @@ export class SkyBox {
   skyCalls(): string[][] {
     return this.records()
       .filter((r) => r.program !== "ssh")
+      .map((r) => r.argv);
+  }
+
+  /** The `--help` calls of the flag detection (4 on a run that finds no cached answer). */
+  helpCalls(): string[][] {
+    return this.allRecords()
+      .filter((r) => r.program !== "ssh" && r.argv.includes("--help"))
       .map((r) => r.argv);
   }
 

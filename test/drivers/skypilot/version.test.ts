@@ -42,45 +42,31 @@ describe("skyFeatures", () => {
     return skyFeatures(version);
   };
 
-  it("pre-0.8: in-process, --detach-setup, no job exit codes", () => {
-    expect(features("0.7.1")).toEqual({
+  // The fallback when `--help` cannot be read (help-features.ts reads the real flags; facts.test.ts).
+  it("0.8.0 and before: in-process, --detach-setup, no sky api, no job exit codes", () => {
+    expect(features("0.8.0")).toEqual({
       jsonOutput: false,
+      checkJson: false,
       secretFlag: false,
       infraFlag: false,
       detachSetup: true,
       apiServer: false,
+      apiCancelYes: false,
       jobExitCodes: false,
+      source: "version",
     });
   });
 
-  it("0.8 and 0.9: API server; exit codes from 0.9", () => {
-    expect(features("0.8.1")).toMatchObject({ apiServer: true, detachSetup: false, jobExitCodes: false });
-    expect(features("0.9.3")).toEqual({
-      jsonOutput: false,
-      secretFlag: false,
-      infraFlag: false,
-      detachSetup: false,
-      apiServer: true,
-      jobExitCodes: true,
-    });
+  it("0.9: API server and exit codes; 0.10 --infra; --secret only from 0.10.3; api cancel -y from 0.11", () => {
+    expect(features("0.9.3")).toMatchObject({ apiServer: true, detachSetup: false, jobExitCodes: true });
+    expect(features("0.10.0")).toMatchObject({ infraFlag: true, secretFlag: false });
+    expect(features("0.10.3")).toMatchObject({ secretFlag: true, apiCancelYes: false });
+    expect(features("0.11.2")).toMatchObject({ apiCancelYes: true });
   });
 
-  it("0.10 adds --secret and --infra; 0.12 adds -o json", () => {
-    expect(features("0.10.3")).toMatchObject({ secretFlag: true, infraFlag: true, jsonOutput: false });
-    expect(features("0.11.9")).toMatchObject({ jsonOutput: false });
-    expect(features("0.12.0")).toEqual({
-      jsonOutput: true,
-      secretFlag: true,
-      infraFlag: true,
-      detachSetup: false,
-      apiServer: true,
-      jobExitCodes: true,
-    });
-  });
-
-  it("nightlies and 1.x have everything", () => {
-    expect(features("1.0.0.dev20250301")).toMatchObject({ jsonOutput: true, detachSetup: false });
-    expect(features("1.2.0")).toMatchObject({ jsonOutput: true, secretFlag: true });
+  it("never guesses -o json, not even for nightlies or 1.x", () => {
+    for (const v of ["0.12.0", "0.14.3", "1.0.0.dev20260301", "1.2.0"])
+      expect(features(v), v).toMatchObject({ jsonOutput: false, checkJson: false, secretFlag: true });
   });
 
   it("compares by major then minor", () => {
