@@ -460,7 +460,8 @@ describe("a sink that cannot be written is a clear error, never a crash", () => 
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("a state dir this user may not write (run as nobody): RHX_STATE_UNWRITABLE", async () => {
+  // Checked up front (src/cli/state-dir.ts) once the config is valid, before any key, lock or state write.
+  it("a state dir this user may not write (run as nobody): RHX_STATE_DIR_UNUSABLE", async () => {
     const name = uniqueName("fault-state");
     const { dir, path, state, env } = await isolated(name);
     await mkdir(state);
@@ -474,7 +475,7 @@ describe("a sink that cannot be written is a clear error, never a crash", () => 
     });
     expect(result.exitCode, result.stderr).toBe(1);
     expect(result.stderr).not.toMatch(STACK_LINE);
-    expect(events(result.stdout).at(-1)).toMatchObject({ type: "error", code: "RHX_STATE_UNWRITABLE" });
+    expect(events(result.stdout).at(-1)).toMatchObject({ type: "error", code: "RHX_STATE_DIR_UNUSABLE" });
     await rm(dir, { recursive: true, force: true });
   });
 
