@@ -36,7 +36,7 @@ export const MAX_NESTING = 64;
  * so a 1 MiB file of one-character flow items would take it many seconds; a cluster file has a few
  * dozen entries, and a generated one a few thousand.
  */
-export const MAX_ENTRIES = 50_000;
+export const MAX_ENTRIES = 30_000;
 
 /** YAML text → one SourceDocument per `---` document; syntax errors become located diagnostics. */
 export function parseConfigText(file: string, text: string): ParseResult {

@@ -50,19 +50,18 @@ export function locationOf(
 ): SourceLocation {
   const range = rangeOf(source, path, target);
   const { line, col } = source.lineCounter.linePos(range[0]);
-  const lineText = lineAt(source.text, line);
+  const room = lineLength(indexText(source.text), line) - col + 1;
   return {
     file: source.file,
     line,
     column: col,
-    length: Math.max(1, Math.min(Math.max(1, range[1] - range[0]), lineText.length - col + 1)),
+    length: Math.max(1, Math.min(Math.max(1, range[1] - range[0]), room)),
   };
 }
 
 export function locateOffset(source: SourceDocument, offset: number, length = 1): Located {
   const { line, col } = source.lineCounter.linePos(offset);
-  const lineText = lineAt(source.text, line);
-  const clipped = Math.max(1, Math.min(length, lineText.length - col + 1));
+  const clipped = Math.max(1, Math.min(length, lineLength(indexText(source.text), line) - col + 1));
   return {
     location: { file: source.file, line, column: col, length: clipped },
     frame: codeFrame(source.text, line, col, clipped),
@@ -78,18 +77,28 @@ export function codeFrame(text: string, line: number, column: number, length = 1
   const index = indexText(text);
   const lines: string[] = [];
   const width = String(line).length;
-  let caret = { start: column - 1, end: column - 1 + Math.max(1, length) };
+  // Far along a long line, both lines are shown from a little before the column, after a `…`:
+  // the caret stays under its text, and a frame stays a few hundred characters wherever it points.
+  const shift = column - 1 > MAX_FRAME_WIDTH - LEAD ? column - 1 - LEAD : 0;
+  const prefix = shift > 0 ? "…" : "";
+  let caret = { start: column - 1 - shift, end: column - 1 - shift + Math.max(1, length) };
   for (let n = Math.max(1, line - 1); n <= line; n++) {
-    const shown = masked(index, n);
+    const shown = masked(index, n, shift);
     if (n === line) caret = shown.caret(caret.start, caret.end);
-    lines.push(`${n === line ? ">" : " "} ${String(n).padStart(width)} | ${printable(shown.text)}`);
+    const lead = lineLength(index, n) > shift ? prefix : "";
+    lines.push(`${n === line ? ">" : " "} ${String(n).padStart(width)} | ${lead}${printable(shown.text)}`);
   }
-  lines.push(`  ${" ".repeat(width)} | ${" ".repeat(caret.start)}${"^".repeat(caret.end - caret.start)}`);
+  const end = Math.min(caret.end, caret.start + MAX_FRAME_WIDTH);
+  lines.push(
+    `  ${" ".repeat(width)} | ${" ".repeat(caret.start + prefix.length)}${"^".repeat(Math.max(1, end - caret.start))}`,
+  );
   return lines.join("\n");
 }
 
 /** Frames show at most this much of a line: a 1 MB one-line file must not become a 1 MB message. */
 const MAX_FRAME_WIDTH = 200;
+/** How much of a long line a frame shows before the column it points at. */
+const LEAD = 40;
 
 function printable(line: string): string {
   // Tabs and control characters would misalign the caret (or drive the terminal); a frame must
@@ -124,17 +133,23 @@ function indexText(text: string): TextIndex {
   return lastIndex;
 }
 
-function lineOf(index: TextIndex, line: number): string {
+/**
+ * A line's text, at most `limit` characters of it: a frame shows 200, and copying a 1 MB line for
+ * each of thousands of diagnostics on it made a one-line file quadratic.
+ */
+function lineOf(index: TextIndex, line: number, from = 0): string {
   const start = index.starts[line - 1];
   if (start === undefined) return "";
-  const next = index.starts[line];
-  const end = next === undefined ? index.text.length : next - 1;
-  const raw = index.text.slice(start, end);
-  return raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  const end = start + lineLength(index, line);
+  return index.text.slice(Math.min(end, start + from), Math.min(end, start + from + MAX_FRAME_WIDTH + 1));
 }
 
-function lineAt(text: string, line: number): string {
-  return lineOf(indexText(text), line);
+function lineLength(index: TextIndex, line: number): number {
+  const start = index.starts[line - 1];
+  if (start === undefined) return 0;
+  const next = index.starts[line];
+  const end = next === undefined ? index.text.length : next - 1;
+  return end - start - (end > start && index.text.charCodeAt(end - 1) === 13 ? 1 : 0);
 }
 
 /**
@@ -171,11 +186,15 @@ function lineIndexOf(index: TextIndex, offset: number): number {
 function masked(
   index: TextIndex,
   line: number,
+  shift: number,
 ): { text: string; caret(start: number, end: number): { start: number; end: number } } {
-  const raw = lineOf(index, line);
+  // The part of the line a frame shows, from `shift` on; columns below are relative to it.
+  const raw = lineOf(index, line, shift);
   index.masks ??= secretMaskStarts(index.text, index.starts);
-  const from = index.masks.get(line - 1);
-  if (from === undefined || raw.slice(from).trim() === "")
+  const at = index.masks.get(line - 1);
+  const from = at === undefined ? undefined : Math.max(0, at - shift);
+  const hidden = at !== undefined && at < shift; // masked from before the part shown
+  if (from === undefined || (!hidden && raw.slice(from).trim() === ""))
     return { text: raw, caret: (start, end) => ({ start, end }) };
   const maskEnd = from + FRAME_MASK.length;
   return {

@@ -106,7 +106,7 @@ export class Output {
       errors: omitted.errors,
       warnings: omitted.warnings,
     });
-    if (!this.json) this.text(`… and ${describeOmitted(omitted)} more, not shown.\n`);
+    if (!this.json) this.text(`… and ${describeOmitted(omitted)}, not shown.\n`);
   }
 }
 
@@ -132,7 +132,7 @@ export function selectDiagnostics(list: readonly Diagnostic[]): {
 }
 
 function describeOmitted({ errors, warnings }: { errors: number; warnings: number }): string {
-  const count = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+  const count = (n: number, word: string) => `${n.toLocaleString("en-US")} more ${word}${n === 1 ? "" : "s"}`;
   return [errors ? count(errors, "error") : "", warnings ? count(warnings, "warning") : ""]
     .filter(Boolean)
     .join(" and ");
