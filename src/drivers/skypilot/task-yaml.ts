@@ -114,7 +114,13 @@ function variables(
   features: SkyFeatures,
   withDocker: boolean,
 ): Variables {
-  const vars: Variables = { envs: {}, secrets: {}, flags: [], env: {} };
+  // Null-prototype maps: `__proto__` is a valid variable name, and `{}` would swallow it as a setter.
+  const vars: Variables = {
+    envs: Object.create(null),
+    secrets: Object.create(null),
+    flags: [],
+    env: Object.create(null),
+  };
   const reserved = Object.keys(spec.env).filter((name) =>
     (DOCKER_LOGIN_VARS as readonly string[]).includes(name),
   );

@@ -166,6 +166,14 @@ describe("launch task", () => {
     });
   });
 
+  it("env names that are Object.prototype members stay variables (`__proto__`, `constructor`)", () => {
+    const env = JSON.parse('{"__proto__": "p-value", "constructor": "c-value"}') as Record<string, string>;
+    const built = launchTask(spec({ env }), NEW.features);
+    expect(Object.keys(built.task.envs ?? {})).toEqual(["__proto__", "constructor"]);
+    expect(Object.keys(built.env)).toEqual(["__proto__", "constructor"]);
+    expect(built.flags).toEqual(["--env", "__proto__", "--env", "constructor"]);
+  });
+
   it("refuses docker login variables in env", () => {
     expect(() => launchTask(spec({ env: { SKYPILOT_DOCKER_PASSWORD: "x" } }), NEW.features)).toThrow(
       /docker login variables/,
