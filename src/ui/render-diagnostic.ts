@@ -1,10 +1,11 @@
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { SourceLocation } from "../errors/rhx-error.ts";
+import { escapeControl, escapeMessage } from "./escape.ts";
 import type { Colors } from "./output.ts";
 
 export function formatLocation(location: SourceLocation | undefined): string {
   if (!location) return "";
-  return `${location.file}:${location.line}:${location.column}`;
+  return `${escapeControl(location.file)}:${location.line}:${location.column}`;
 }
 
 /**
@@ -19,9 +20,15 @@ export function renderDiagnostic(diagnostic: Diagnostic, colors: Colors): string
   const where = formatLocation(diagnostic.location);
   const lines = [
     `${where ? `${colors.bold(where)} ` : ""}${severity} ${colors.dim(diagnostic.code)}`,
-    `  ${diagnostic.message}`,
+    `  ${escapeMessage(diagnostic.message)}`,
   ];
-  if (diagnostic.frame) lines.push(...diagnostic.frame.split("\n").map((l) => `  ${colors.dim(l)}`));
-  if (diagnostic.hint) lines.push(`  ${colors.cyan("hint:")} ${diagnostic.hint}`);
+  // A frame quotes the file: its control characters are shown, not obeyed (tabs stay, for the caret).
+  if (diagnostic.frame)
+    lines.push(...diagnostic.frame.split("\n").map((l) => `  ${colors.dim(frameLine(l))}`));
+  if (diagnostic.hint) lines.push(`  ${colors.cyan("hint:")} ${escapeMessage(diagnostic.hint)}`);
   return `${lines.join("\n")}\n`;
+}
+
+function frameLine(line: string): string {
+  return line.split("\t").map(escapeControl).join("\t");
 }

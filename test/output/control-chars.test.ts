@@ -172,3 +172,24 @@ describe("end to end: rhx apply on the local engine", () => {
     expect(result.stderr.split("\n").some((line) => line.startsWith("✓"))).toBe(false);
   });
 });
+
+describe("diagnostics quote the file without obeying it", () => {
+  it("a code frame, message, hint and path show ESC, CR and a bidi override as escapes; tabs stay", async () => {
+    const { renderDiagnostic } = await import("../../src/ui/render-diagnostic.ts");
+    const rendered = renderDiagnostic(
+      {
+        severity: "error",
+        code: "RHX_CONFIG_UNKNOWN_KEY",
+        message: "Unknown key `a\u001b[2Kb` in the cluster.",
+        hint: "Remove `\r✓ ready`.",
+        location: { file: "evil\u202e.yaml", line: 2, column: 1 },
+        frame: "> 2 | a\u001b[2Kb:\tx\r✓ ready\n    | ^",
+      },
+      createColors(false),
+    );
+    expect(rendered).not.toMatch(/[\u001b\r\u202e]/);
+    expect(rendered).toContain("a\\x1b[2Kb:\tx\\r✓ ready");
+    expect(rendered).toContain("evil\\u202e.yaml:2:1");
+    expect(rendered).toContain("Remove `\\r✓ ready`.");
+  });
+});
