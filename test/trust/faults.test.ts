@@ -76,8 +76,11 @@ describe("interrupts at each pipeline step", () => {
   /** A TCP server that accepts and never answers: a registry that hangs. */
   let hanging: Server;
   let hangingPort: number;
+  let hangingRequests = 0;
   beforeAll(async () => {
-    hanging = createServer(() => {});
+    hanging = createServer(() => {
+      hangingRequests += 1;
+    });
     await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
     hangingPort = (hanging.address() as { port: number }).port;
   });
@@ -92,9 +95,13 @@ describe("interrupts at each pipeline step", () => {
       name,
       `image_id: docker:app/x:1\ndocker:\n  username: u\n  password: long-enough-pw\n  server: 127.0.0.1:${hangingPort}\nserver:\n  port: ${await freePort()}\n`,
     );
+    const before = hangingRequests;
     const child = spawnApply(path);
-    // Pre-flight has started when rhx is waiting on the registry; give it a moment to get there.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Pre-flight has started once rhx is waiting on the registry: wait for its request, however long a
+    // loaded machine takes to get there (a SIGINT during the load would test something else).
+    for (let waited = 0; hangingRequests === before && waited < 60_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(hangingRequests).toBeGreaterThan(before);
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);

@@ -112,7 +112,7 @@ describe.each(VERSIONS)("SkyPilot %s", { timeout: 240_000 }, (version) => {
     const port = await freePort();
     const { driver, spec, b } = await upCluster(version, { server: { port, health_timeout_secs: 30 } });
     // Through a job, the server is gone once the job ends (SkyPilot's job daemon).
-    const viaJob = await driver.exec(spec, `runhouse restart --port ${port} && echo up`, step());
+    const viaJob = await driver.exec(spec, `runhouse server restart --port ${port} && echo up`, step());
     expect(viaJob.exitCode).toBe(0);
     const pidFile = join(b.clusterHome("demo"), ".rh", "server.pid");
     const jobServer = Number(readFileSync(pidFile, "utf8"));

@@ -133,7 +133,7 @@ describe.each(VERSIONS)("SkyPilot %s, num_nodes: 2", { timeout: 240_000 }, (vers
       expect(existsSync(join(home, "sky_workdir", "setup-done"))).toBe(true);
     // The server (and Runhouse's Ray head) on the head only; the worker joined the head's internal IP.
     expect(readFileSync(join(headHome, ".rh", "server.log"), "utf8")).toContain(
-      `runhouse restart --port ${port}`,
+      `runhouse server restart --port ${port}`,
     );
     expect(existsSync(join(workerHome, ".rh"))).toBe(false);
     expect(readFileSync(join(workerHome, "ray.log"), "utf8")).toBe(

@@ -17,9 +17,10 @@ export const FAKE_BIN = fileURLToPath(new URL("../../fixtures/bin", import.meta.
 export const VERSIONS = ["0.9.3", "0.12.1"] as const;
 
 /**
- * A fake Runhouse CLI: `--version` prints 0.0.36; `restart|start --port P` starts a detached Node HTTP
- * server answering `GET /check` with `{"rh_version": "0.0.36"}` and waits until it answers, as the real
- * `runhouse restart` waits for "Uvicorn running on".
+ * A fake Runhouse CLI playing 0.0.36 (rhx's default): `--version` prints 0.0.36; `server restart|start
+ * --port P` starts a detached Node HTTP server answering `GET /check` with `{"rh_version": "0.0.36"}`
+ * and waits until it answers, as the real one waits for "Uvicorn running on". Like the real 0.0.36 CLI
+ * (click), it has no top-level `restart`/`start`: those are a usage error, exit 2.
  */
 export function writeFakeRunhouse(binDir: string): void {
   mkdirSync(binDir, { recursive: true });
@@ -40,16 +41,21 @@ http
     `#!/bin/sh
 # Fake Runhouse CLI for the SkyPilot driver's tests.
 set -u
+case "\${1:-}" in
+  --version|-v) echo 0.0.36; exit 0 ;;
+  server) shift ;;
+  *)
+    printf "Usage: runhouse [OPTIONS] COMMAND [ARGS]...\\nTry 'runhouse --help' for help.\\n\\nError: No such command '%s'.\\n" "\${1:-}" >&2
+    exit 2 ;;
+esac
 cmd="\${1:-}"
-[ "$cmd" = server ] && shift && cmd="\${1:-}"
 case "$cmd" in
-  --version|-v) echo 0.0.36 ;;
   restart|start)
     port=32300
     while [ $# -gt 0 ]; do [ "$1" = --port ] && port="$2"; shift; done
     mkdir -p "$HOME/.rh"
     if [ -f "$HOME/.rh/server.pid" ]; then kill "$(cat "$HOME/.rh/server.pid")" 2>/dev/null; sleep 0.2; fi
-    echo "$(date) runhouse restart --port $port" >>"$HOME/.rh/server.log"
+    echo "$(date) runhouse server $cmd --port $port" >>"$HOME/.rh/server.log"
     nohup node "$(dirname "$0")/fake-runhouse-server.cjs" "$port" >>"$HOME/.rh/server.log" 2>&1 </dev/null &
     echo $! >"$HOME/.rh/server.pid"
     i=0
@@ -59,7 +65,9 @@ case "$cmd" in
     done
     echo "runhouse: the server did not come up" >&2
     exit 1 ;;
-  *) echo "runhouse: unknown command $cmd" >&2; exit 2 ;;
+  *)
+    printf "Usage: runhouse server [OPTIONS] COMMAND [ARGS]...\\nTry 'runhouse server --help' for help.\\n\\nError: No such command '%s'.\\n" "$cmd" >&2
+    exit 2 ;;
 esac
 `,
     { mode: 0o755 },
