@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import type { ExitCodeValue } from "../errors/exit-codes.ts";
 import { Output } from "../ui/output.ts";
 
-/** Options every command takes (DESIGN.md §3). */
+/** Options every command takes (README, "Commands" and "Exit codes"). */
 export interface GlobalOptions {
   envFiles: string[];
   json: boolean;

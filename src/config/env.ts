@@ -16,7 +16,7 @@ export interface EnvVar {
 /** The variables interpolation can see; strongest source wins (process > --env-file > .env). */
 export type Environment = ReadonlyMap<string, EnvVar>;
 
-/** DESIGN.md §2: names that look secret make their values secret wherever they end up. */
+/** docs/config-reference.md: names that look secret make their values secret wherever they end up. */
 export function looksSecret(name: string): boolean {
   return /PASSWORD|TOKEN|SECRET/i.test(name) || /_KEY$/i.test(name);
 }

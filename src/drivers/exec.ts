@@ -1,6 +1,6 @@
 /**
  * The one way drivers spawn tools (docker, sky). It exists so every child gets the same guarantees
- * (DESIGN.md §7): cancellable through an AbortSignal, bounded by a timeout, SIGKILLed when SIGTERM is
+ * (README, "Security"): cancellable through an AbortSignal, bounded by a timeout, SIGKILLed when SIGTERM is
  * ignored, and every byte it prints redacted before anything — the UI, a tail, an error — sees it.
  * Failures become RhxErrors carrying the command, its exit code and the tail of its output, so a driver
  * can classify them and the CLI can print them without ever showing execa's own text (which quotes argv).

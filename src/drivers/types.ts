@@ -1,7 +1,7 @@
 import type { ClusterSpec } from "../config/cluster.ts";
 
 /**
- * A driver is the only code that spawns processes for a cluster (DESIGN.md §5). The pipeline, plan
+ * A driver is the only code that spawns processes for a cluster (README, "Development"). The pipeline, plan
  * and watch loop talk to this interface; tests of those layers pass fakes, driver tests use the
  * real engine (local) or the faithful fake `sky` (skypilot).
  */

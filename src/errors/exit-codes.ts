@@ -1,4 +1,4 @@
-/** Exit codes are an API (DESIGN.md §3): scripts and CI branch on them, so they never change meaning. */
+/** Exit codes are an API (README, "Commands" and "Exit codes"): scripts and CI branch on them, so they never change meaning. */
 export const ExitCode = {
   Ok: 0,
   StepFailed: 1,

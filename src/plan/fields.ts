@@ -3,7 +3,7 @@ import { looksSecret } from "../config/env.ts";
 import { installCommand } from "../runhouse/commands.ts";
 import type { Fingerprinter } from "../state/fingerprint.ts";
 
-/** DESIGN.md §4, cheapest first. `create` and `replace` cost a machine; the others do not. */
+/** README, "The pipeline and the plan": cheapest first. `create` and `replace` cost a machine; the others do not. */
 export const PLAN_CLASSES = [
   "no-op",
   "server-restart",

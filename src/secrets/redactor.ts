@@ -1,5 +1,5 @@
 /**
- * Redaction by value (DESIGN.md §7). Every sink — terminal, `--json`, log files, state, plan files,
+ * Redaction by value (README, "Security"). Every sink — terminal, `--json`, log files, state, plan files,
  * error messages — passes its text through `redact`, so a secret cannot leak through a path that
  * forgot about it. The registry is process-wide on purpose: a CLI run has one set of secrets.
  */

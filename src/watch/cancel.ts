@@ -2,7 +2,7 @@ import type { EventFields } from "../ui/events.ts";
 import { interruptible } from "./decide.ts";
 
 /**
- * Cancels one apply for a newer change, but only at a safe point (DESIGN.md §6). Before the pipeline
+ * Cancels one apply for a newer change, but only at a safe point (docs/watch.md). Before the pipeline
  * runs a step (loading, planning, waiting for a yes) nothing has started, so it stops at once. Once
  * steps run, it waits until every running step may be stopped: a setup command or a server start is
  * interrupted (the driver kills it inside the container), a launch or a teardown finishes first. A

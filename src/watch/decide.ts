@@ -2,7 +2,7 @@ import type { ClusterPlan } from "../plan/create-plan.ts";
 import type { PlanClass } from "../plan/fields.ts";
 
 /**
- * Plan → what watch mode does with it, per cluster. Pure. The rule (DESIGN.md §6, peers.md §3.4):
+ * Plan → what watch mode does with it, per cluster. Pure. The rule (docs/watch.md):
  * what costs no machine runs at once; what costs one never happens without a yes.
  */
 

@@ -19,7 +19,7 @@ import { formatStatus, type LastResult, lastResult, pendingPhrase, StatusLine } 
 import { reportStillRunning } from "./stop.ts";
 
 /**
- * The one stateful piece of watch mode (STYLE.md: `watch/session.ts` holds state across runs).
+ * The one stateful piece of watch mode.
  * It owns the watcher, the debouncer, the last good config and the apply in flight, and keeps one
  * rule above all: applies run one after another, never two at once for any cluster.
  */

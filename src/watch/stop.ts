@@ -7,7 +7,7 @@ const STATUS_TIMEOUT_MS = 10_000;
 
 /**
  * On exit, says which clusters of the last good config are still up and the exact command that tears
- * each down (peers.md §3.5: never leave a person guessing what still costs money). Clusters the
+ * each down (never leave a person guessing what still costs money). Clusters the
  * pipeline already reported on its way out are not repeated. Returns them all for `watch-stopped`.
  */
 export async function reportStillRunning(

@@ -178,7 +178,7 @@ describe("the checked-in schema files", () => {
     walk(cluster, "");
     expect(missing).toEqual([]);
     expect(invalid).toEqual([]);
-    // Every field of DESIGN.md §2 is there.
+    // Every field of the documented cluster file is there.
     expect(Object.keys(cluster.properties as object)).toEqual(
       expect.arrayContaining([
         "name",

@@ -7,7 +7,7 @@ import { freePort, removeContainers, requireDocker, TEST_IMAGES, uniqueName } fr
 import { BUILT_BIN, ensureBuilt, events, runBuiltCli, STACK_LINE } from "../helpers/run-cli.ts";
 
 /**
- * DESIGN.md §3: exit codes are an API. One case per code, each run twice — human and `--json` — and
+ * README "Exit codes": exit codes are an API. One case per code, each run twice — human and `--json` — and
  * under `--json` stdout must hold nothing but events, whatever the outcome.
  */
 
@@ -48,7 +48,7 @@ function expectOnlyEvents(stdout: string): void {
   }
 }
 
-describe("exit codes (DESIGN.md §3)", () => {
+describe("exit codes (README, Exit codes)", () => {
   const cases: { code: number; what: string; argv: () => Promise<string[]>; env?: Record<string, string> }[] =
     [
       {

@@ -56,7 +56,7 @@ export function daemonReason(stderr: string): string {
   return (last ?? lines.at(-1) ?? "no error text").replace(/^(docker: )?Error response from daemon: /, "");
 }
 
-// Every launch failure is "a step failed" (exit 1, DESIGN.md §3); the code says which.
+// Every launch failure is "a step failed" (exit 1, README "Exit codes"); the code says which.
 const fail = (code: string, message: string, hint?: string) =>
   new RhxError({
     code,

@@ -1,6 +1,6 @@
 /**
  * Commands inside the cluster's container. Two rules shape this file:
- *  - Secrets never reach argv (DESIGN.md §7): the command text goes on stdin, and the config's `env`
+ *  - Secrets never reach argv (README, "Security"): the command text goes on stdin, and the config's `env`
  *    goes as `-e NAME` with the value in the docker client's own environment, which docker forwards.
  *  - Killing `docker exec` does not stop what it started in the container. So every exec carries a
  *    marker variable, and on cancel or timeout a second exec finds the marked processes through /proc

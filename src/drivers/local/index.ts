@@ -1,5 +1,5 @@
 /**
- * The `local` driver (DESIGN.md §5): the local Docker engine plays SkyPilot's VM, and `rhx-<name>`
+ * The `local` driver (README, "Development"): the local Docker engine plays SkyPilot's VM, and `rhx-<name>`
  * plays `sky_container`. This is the only code that spawns `docker`.
  */
 import type { Driver } from "../types.ts";

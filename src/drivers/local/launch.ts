@@ -165,7 +165,7 @@ async function reuse(
   return inspectCluster(cli, spec.name, options.signal);
 }
 
-/** A failed or cancelled launch leaves nothing behind (DESIGN.md §7 "never a half-done launch"). */
+/** A failed or cancelled launch leaves nothing behind (README, "Security": never a half-done launch). */
 async function removeHalfStarted(cli: DockerCli, cluster: string): Promise<void> {
   try {
     const live = await inspectCluster(cli, cluster);

@@ -1,5 +1,5 @@
 /**
- * How the local driver marks what it owns (DESIGN.md §5, §7): a fixed name so `docker ps` reads like
+ * How the local driver marks what it owns (README, "Security"): a fixed name so `docker ps` reads like
  * SkyPilot's `sky_container`, and labels so ownership is proven by the engine, never guessed from a name.
  */
 export const CONTAINER_PREFIX = "rhx-";

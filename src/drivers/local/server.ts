@@ -1,7 +1,7 @@
 /**
  * Waits for the Runhouse server in the container. The container shares the host's network (--net=host),
  * so the health endpoint is on 127.0.0.1 here too. A fixed poll interval, not backoff: readiness is a
- * deadline to meet, and backing off only adds latency to the moment it comes up (peers.md §4.10).
+ * deadline to meet, and backing off only adds latency to the moment it comes up.
  * Healthy is runhouse/health.ts's verdict, not any 2xx; a server of another version fails at once.
  */
 import type { ClusterSpec } from "../../config/cluster.ts";

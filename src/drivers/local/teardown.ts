@@ -1,6 +1,6 @@
 /**
  * Removal and the interactive shell: both act only on a container that carries rhx's label for this
- * cluster (DESIGN.md §7, "Nothing is deleted that this tool did not create").
+ * cluster (README, "Security": nothing rhx did not create is removed).
  */
 import { execa } from "execa";
 import type { ClusterSpec } from "../../config/cluster.ts";

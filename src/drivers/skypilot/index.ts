@@ -1,6 +1,6 @@
 /**
- * The `skypilot` driver (DESIGN.md §5): every cloud provider, through the `sky` CLI. What it runs,
- * per SkyPilot version, is in docs/skypilot.md; the CLI contract in contracts/skypilot-cli.md.
+ * The `skypilot` driver (README, "Development"): every cloud provider, through the `sky` CLI. What it runs,
+ * per SkyPilot version, is in docs/skypilot.md.
  */
 import { execa } from "execa";
 import type { ClusterSpec } from "../../config/cluster.ts";

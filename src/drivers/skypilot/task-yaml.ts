@@ -2,7 +2,7 @@
  * The SkyPilot task rhx sends for a cluster (skypilot-cli.md §1–§3), and the `sky` flags that go with
  * it. Pure: the driver writes the YAML to a private temp file and runs `sky`.
  *
- * Values rule (DESIGN.md §7): the YAML names every variable but holds no value that could be a secret.
+ * Values rule (README, "Security"): the YAML names every variable but holds no value that could be a secret.
  * Each name is declared with a null value and passed as `--env NAME` / `--secret NAME` (no `=`), which
  * makes `sky` read the value from its own environment — the only place the value travels. The one
  * exception is a variable the `sky` client reads itself (PATH, HOME, AWS_*, …, see CLIENT_VARIABLES):
@@ -43,7 +43,7 @@ export function isClientVariable(name: string): boolean {
   return CLIENT_VARIABLES.test(name);
 }
 
-/** Runhouse's `instance_type` forms (contracts/runhouse.md §1d) as SkyPilot resources. */
+/** Runhouse's `instance_type` forms (Runhouse's `on_demand_cluster.py`) as SkyPilot resources. */
 export function instanceResources(instanceType: string | undefined): Record<string, string> {
   if (instanceType === undefined || instanceType === "") return {};
   // Kubernetes "1CPU--1GB": passed as an instance type, as Runhouse does.

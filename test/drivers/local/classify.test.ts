@@ -8,7 +8,7 @@ import {
 import { credentials } from "./support.ts";
 
 // Texts as Docker 28 (client) / 20.10 (engine) and the distribution registry print them (captured on
-// the test machine), plus the cloud registries' wording quoted in contracts/skypilot-cli.md §2.
+// the test machine), plus the cloud registries' own wording of the same failures.
 const TEXTS = {
   loginRejected:
     "Error response from daemon: login attempt to http://127.0.0.1:5055/v2/ failed with status: 401 Unauthorized",

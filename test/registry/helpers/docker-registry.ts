@@ -1,6 +1,6 @@
 /**
  * Starts Debian's real `docker-registry` (distribution 2.8) on a free 127.0.0.1 port with htpasswd Basic
- * auth, in a throw-away directory (test-environment.md). No Docker engine: content is pushed over HTTP
+ * auth, in a throw-away directory (test/helpers/README.md). No Docker engine: content is pushed over HTTP
  * by `push.ts`.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
