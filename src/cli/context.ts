@@ -1,5 +1,3 @@
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import type { ExitCodeValue } from "../errors/exit-codes.ts";
 import { Output } from "../ui/output.ts";
 
@@ -25,12 +23,7 @@ export interface CommandContext {
 
 export type CommandResult = ExitCodeValue;
 
-/** $RHX_STATE_DIR, else $XDG_STATE_HOME/rhx, else ~/.local/state/rhx. */
-export function defaultStateDir(env: Readonly<Record<string, string | undefined>>): string {
-  if (env.RHX_STATE_DIR) return resolve(env.RHX_STATE_DIR);
-  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rhx");
-  return join(homedir(), ".local", "state", "rhx");
-}
+export { defaultStateDir } from "../state/paths.ts";
 
 export function colorEnabled(
   flag: boolean,

@@ -1,6 +1,14 @@
-import { join } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
+
+/** $RHX_STATE_DIR, else $XDG_STATE_HOME/rhx, else ~/.local/state/rhx. */
+export function defaultStateDir(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.RHX_STATE_DIR) return resolve(env.RHX_STATE_DIR);
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rhx");
+  return join(homedir(), ".local", "state", "rhx");
+}
 
 /** Layout of the state dir: one JSON file, one lock and one log folder per cluster. */
 export function statePaths(stateDir: string, name: string) {

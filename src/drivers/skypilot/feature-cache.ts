@@ -4,9 +4,9 @@
  * version it prints, the binary's resolved path and its modification time (a reinstall rewrites the
  * entry-point script even when the version string stays, as with nightlies and local builds).
  */
-import { mkdir, readFile, realpath, rename, stat, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../../state/atomic-write.ts";
 import type { SkyFeatures } from "./version.ts";
 
 export const CACHE_FILE = "sky-features.json";
@@ -21,13 +21,6 @@ export interface CacheKey {
 
 interface CacheFile {
   entries: Record<string, { key: CacheKey; features: SkyFeatures }>;
-}
-
-/** As the CLI resolves it (cli/context.ts): $RHX_STATE_DIR, else $XDG_STATE_HOME/rhx, else ~/.local/state/rhx. */
-export function defaultStateDir(env: Readonly<Record<string, string | undefined>>): string {
-  if (env.RHX_STATE_DIR) return resolve(env.RHX_STATE_DIR);
-  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rhx");
-  return join(homedir(), ".local", "state", "rhx");
 }
 
 /** The key of `binary` at `version`; undefined when the binary cannot be found (nothing is cached). */
@@ -59,13 +52,10 @@ export async function cachedFeatures(stateDir: string, key: CacheKey): Promise<S
 /** Best effort: a read-only state dir only means the next run asks `--help` again. */
 export async function storeFeatures(stateDir: string, key: CacheKey, features: SkyFeatures): Promise<void> {
   try {
-    const file = join(stateDir, CACHE_FILE);
-    await mkdir(dirname(file), { recursive: true });
     const cache = await readCache(stateDir);
     cache.entries[key.path] = { key, features };
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(cache, null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, file);
+    // The shared atomic write: its temp file is named for its owner, so a crash's leftover is swept.
+    await writeFileAtomic(join(stateDir, CACHE_FILE), `${JSON.stringify(cache, null, 2)}\n`);
   } catch {
     // ignored, see above
   }

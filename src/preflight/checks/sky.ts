@@ -11,7 +11,6 @@ import { type RunResult, resolveProgram, run } from "../../drivers/exec.ts";
 import { parseCheckJson, parseCheckText } from "../../drivers/skypilot/check-output.ts";
 import { classifySkyFailure } from "../../drivers/skypilot/classify-failure.ts";
 import { detectFeatures } from "../../drivers/skypilot/cli.ts";
-import { defaultStateDir } from "../../drivers/skypilot/feature-cache.ts";
 import {
   parseSkyVersion,
   type SkyFeatures,
@@ -20,6 +19,7 @@ import {
 } from "../../drivers/skypilot/version.ts";
 import { isRhxError } from "../../errors/rhx-error.ts";
 import { registryKind } from "../../image/host.ts";
+import { defaultStateDir } from "../../state/paths.ts";
 import type { Check, CheckResult, PreflightOptions } from "../types.ts";
 import {
   cloudRepr,
