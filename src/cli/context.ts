@@ -1,4 +1,5 @@
 import type { ExitCodeValue } from "../errors/exit-codes.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import { Output } from "../ui/output.ts";
 
 /** Options every command takes (README, "Commands" and "Exit codes"). */
@@ -19,6 +20,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Whether a person can answer a prompt (stdin and stderr are terminals, not CI). */
   interactive: boolean;
+  /** The run's one redactor: config loading registers secrets in it, every sink masks through it. */
+  redactor: Redactor;
 }
 
 export type CommandResult = ExitCodeValue;

@@ -1,7 +1,7 @@
 import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, type RhxError, UsageError } from "../errors/rhx-error.ts";
-import { redact } from "../secrets/redactor.ts";
+import { processWideRedactor, redact } from "../secrets/redactor.ts";
 import { stateDirError } from "../state/paths.ts";
 import { sweepLeftovers } from "../state/sweep.ts";
 import { escapeControl, escapeMessage } from "../ui/escape.ts";
@@ -143,6 +143,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
           env,
           signal: interrupt.signal,
           interactive: isInteractive(env),
+          redactor: processWideRedactor(),
         },
         chosen.args,
         chosen.options,

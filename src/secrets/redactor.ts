@@ -1,62 +1,56 @@
 /**
  * Redaction by value (README, "Security"). Every sink — terminal, `--json`, log files, state, plan files,
- * error messages — passes its text through `redact`, so a secret cannot leak through a path that
- * forgot about it. The registry is process-wide on purpose: a CLI run has one set of secrets.
+ * error messages — passes its text through a run's `Redactor`, so a secret cannot leak through a path
+ * that forgot about it. One run has one redactor: the CLI makes it and passes it down in the run
+ * context; config loading registers the secrets it resolves into it.
  */
 
 /** Values shorter than this are not masked: replacing "1" or "abc" everywhere would mangle output. */
 export const MIN_MASKED_LENGTH = 5;
 export const MASK = "******";
 
-const secrets = new Set<string>();
-let pattern: RegExp | undefined;
-const shortSecretNames = new Set<string>();
+export class Redactor {
+  readonly #secrets = new Set<string>();
+  #pattern: RegExp | undefined;
 
-/**
- * Registers a secret value. Returns false when the value is too short to mask safely; callers warn
- * the user about it (by the variable's name, never its value).
- */
-export function registerSecret(value: string | undefined, name?: string): boolean {
-  if (value === undefined || value === "") return true;
-  if (value.length < MIN_MASKED_LENGTH) {
-    if (name) shortSecretNames.add(name);
-    return false;
+  /**
+   * Registers a secret value. Returns false when the value is too short to mask safely; callers warn
+   * the user about it (by the variable's name, never its value).
+   */
+  register(value: string | undefined): boolean {
+    if (value === undefined || value === "") return true;
+    if (value.length < MIN_MASKED_LENGTH) return false;
+    if (!this.#secrets.has(value)) {
+      this.#secrets.add(value);
+      this.#pattern = undefined;
+    }
+    return true;
   }
-  if (!secrets.has(value)) {
-    secrets.add(value);
-    pattern = undefined;
+
+  redact(text: string): string {
+    if (this.#secrets.size === 0 || text === "") return text;
+    this.#pattern ??= buildPattern(this.#secrets);
+    return text.replace(this.#pattern, MASK);
   }
-  return true;
-}
 
-export function shortSecrets(): string[] {
-  return [...shortSecretNames];
-}
-
-export function redact(text: string): string {
-  if (secrets.size === 0 || text === "") return text;
-  pattern ??= buildPattern();
-  return text.replace(pattern, MASK);
-}
-
-/** Deep-redacts every string in a JSON-like value (events, state, plans). */
-export function redactValue<T>(value: T): T {
-  if (secrets.size === 0) return value;
-  return walk(value) as T;
-}
-
-function walk(value: unknown): unknown {
-  if (typeof value === "string") return redact(value);
-  if (Array.isArray(value)) return value.map(walk);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[redact(k)] = walk(v);
-    return out;
+  /** Deep-redacts every string in a JSON-like value (events, state, plans). */
+  redactValue<T>(value: T): T {
+    if (this.#secrets.size === 0) return value;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === "string") return this.redact(v);
+      if (Array.isArray(v)) return v.map(walk);
+      if (v !== null && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, inner] of Object.entries(v)) out[this.redact(k)] = walk(inner);
+        return out;
+      }
+      return v;
+    };
+    return walk(value) as T;
   }
-  return value;
 }
 
-function buildPattern(): RegExp {
+function buildPattern(secrets: ReadonlySet<string>): RegExp {
   // Longest first so a secret that contains another is masked whole.
   const alternatives = [...secrets]
     .sort((a, b) => b.length - a.length)
@@ -70,9 +64,29 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+// ---------------------------------------------------------------------------------------------------
+// TRANSITIONAL (issue 13): the process-wide redactor the code used before the run context carried one.
+// Every caller is being moved to an explicit `Redactor`; this block is deleted when none is left.
+// ---------------------------------------------------------------------------------------------------
+let processRedactor = new Redactor();
+
+/** @deprecated take the run's `Redactor` instead. */
+export function registerSecret(value: string | undefined, _name?: string): boolean {
+  return processRedactor.register(value);
+}
+/** @deprecated take the run's `Redactor` instead. */
+export function redact(text: string): string {
+  return processRedactor.redact(text);
+}
+/** @deprecated take the run's `Redactor` instead. */
+export function redactValue<T>(value: T): T {
+  return processRedactor.redactValue(value);
+}
+/** @deprecated the transitional process-wide redactor, for code not yet given the run's. */
+export function processWideRedactor(): Redactor {
+  return processRedactor;
+}
 /** For tests only: forget every registered secret. */
 export function resetSecrets(): void {
-  secrets.clear();
-  shortSecretNames.clear();
-  pattern = undefined;
+  processRedactor = new Redactor();
 }
