@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors/codes.ts";
 import type { SourceLocation } from "../errors/rhx-error.ts";
 
 export type Severity = "error" | "warning";
@@ -7,7 +8,7 @@ export type Severity = "error" | "warning";
  * sees every problem of a file at once.
  */
 export interface Diagnostic {
-  code: string;
+  code: ErrorCode;
   severity: Severity;
   message: string;
   hint?: string | undefined;

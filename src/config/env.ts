@@ -201,7 +201,7 @@ function referenceDiagnostic(
   laterLine: number | undefined,
 ): Diagnostic {
   const literal = "If the `$` belongs to the value, write it as `\\$`.";
-  const base = { code: "RHX_ENV_FILE_REFERENCE", severity: "warning" as const, location };
+  const base = { code: "RHX_ENV_FILE_REFERENCE" as const, severity: "warning" as const, location };
   switch (kind) {
     case "later":
       return {

@@ -49,16 +49,16 @@ export function parseConfigText(file: string, text: string): ParseResult {
     const { line, col } = lineCounter.linePos(excess.offset);
     const [code, message, hint] =
       excess.kind === "deep"
-        ? [
+        ? ([
             "RHX_YAML_TOO_DEEP",
             `Collections are nested more than ${MAX_NESTING} levels deep.`,
             "A cluster file nests a few levels at most; is this the right file?",
-          ]
-        : [
+          ] as const)
+        : ([
             "RHX_YAML_TOO_MANY_ENTRIES",
             `The file has more than ${MAX_ENTRIES.toLocaleString("en-US")} entries (keys, list items); this is the first one over.`,
             "A cluster file has a few dozen entries; is this the right file?",
-          ];
+          ] as const);
     return {
       documents: [],
       diagnostics: [

@@ -1,5 +1,6 @@
 import { access, open, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { ErrorCode } from "../errors/codes.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 
 /** Config files are small; anything beyond this is a mistake (or an attack), not a cluster. */
@@ -14,7 +15,7 @@ export type ReadResult = { ok: true; file: string; text: string } | { ok: false;
  */
 export async function readConfigFile(file: string, cwd = process.cwd()): Promise<ReadResult> {
   const path = resolve(cwd, file);
-  const fail = (code: string, message: string, hint?: string): ReadResult => ({
+  const fail = (code: ErrorCode, message: string, hint?: string): ReadResult => ({
     ok: false,
     diagnostic: { code, severity: "error", message, hint, location: { file, line: 1, column: 1 } },
   });

@@ -52,7 +52,7 @@ function toDiagnostic(source: SourceDocument, error: ErrorObject, root: unknown)
   const Field = path.length === 0 ? "The cluster" : field;
   const value = valueAt(root, path);
   const schema = parentSchema(error);
-  const base = { code: "RHX_CONFIG_SCHEMA", severity: "error" as const };
+  const base = { code: "RHX_CONFIG_SCHEMA" as const, severity: "error" as const };
   switch (error.keyword) {
     case "additionalProperties": {
       const key = String(error.params.additionalProperty);

@@ -8,6 +8,7 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { execa } from "execa";
+import type { ErrorCode } from "../errors/codes.ts";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 import { shellQuote } from "../runhouse/commands.ts";
@@ -54,7 +55,7 @@ export class CommandError extends RhxError {
   readonly stderr: string;
   readonly tail: string[];
 
-  constructor(code: string, message: string, result: RunResult & { exitCode?: number }, hint?: string) {
+  constructor(code: ErrorCode, message: string, result: RunResult & { exitCode?: number }, hint?: string) {
     super({ code, message: redact(message), hint: hint === undefined ? undefined : redact(hint) });
     this.name = "CommandError";
     this.command = result.command;

@@ -1,3 +1,4 @@
+import { ERROR_CODES, type ErrorCode } from "./codes.ts";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.ts";
 
 /** A position in a user's file; line and column are 1-based. */
@@ -10,11 +11,12 @@ export interface SourceLocation {
 }
 
 export interface RhxErrorOptions {
-  /** Stable, searchable identifier (`RHX_…`); never renamed once published. */
-  code: string;
+  /** Stable, searchable identifier (`RHX_…`) from the catalog (codes.ts); never renamed once published. */
+  code: ErrorCode;
   message: string;
   hint?: string | undefined;
   location?: SourceLocation | undefined;
+  /** The catalog's exit code for `code` unless given: a code raised where another exit applies. */
   exitCode?: ExitCodeValue;
   cause?: unknown;
 }
@@ -24,7 +26,7 @@ export interface RhxErrorOptions {
  * with its code. Anything else reaching the top level is a bug and is reported as such.
  */
 export class RhxError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly location: SourceLocation | undefined;
   readonly exitCode: ExitCodeValue;
@@ -35,7 +37,7 @@ export class RhxError extends Error {
     this.code = options.code;
     this.hint = options.hint;
     this.location = options.location;
-    this.exitCode = options.exitCode ?? ExitCode.StepFailed;
+    this.exitCode = options.exitCode ?? ERROR_CODES[options.code].exit;
   }
 }
 

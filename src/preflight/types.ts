@@ -1,11 +1,12 @@
 import type { LoadedCluster } from "../config/cluster.ts";
+import type { ErrorCode } from "../errors/codes.ts";
 
 /** One pre-flight verdict. `warn` never blocks a launch; `fail` always does (exit 4). */
 export interface CheckResult {
   id: string;
   title: string;
   status: "pass" | "warn" | "fail";
-  code?: string | undefined;
+  code?: ErrorCode | undefined;
   message: string;
   hint?: string | undefined;
 }

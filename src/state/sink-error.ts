@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors/codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 
 /**
@@ -5,7 +6,7 @@ import { RhxError } from "../errors/rhx-error.ts";
  * the likely fix, instead of a bare errno (or, from a stream, an unhandled 'error' event that kills
  * the process with a stack trace and leaves the lock behind).
  */
-export function sinkError(code: string, what: string, path: string, error: unknown): RhxError {
+export function sinkError(code: ErrorCode, what: string, path: string, error: unknown): RhxError {
   const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? "error";
   return new RhxError({
     code,

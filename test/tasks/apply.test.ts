@@ -135,7 +135,7 @@ describe("runApply", () => {
           id: "registry",
           title: "registry login and image",
           status: "fail",
-          code: "RHX_REGISTRY_AUTH",
+          code: "RHX_REGISTRY_AUTH_REJECTED",
           message: "rejected",
           hint: "fix it",
         },
@@ -143,7 +143,7 @@ describe("runApply", () => {
     });
     expect(exitCode).toBe(ExitCode.PreflightFailed);
     expect(driver.ops()).toEqual(["status"]);
-    expect(stderr.text).toContain("[dev] ✗ registry login and image: rejected (RHX_REGISTRY_AUTH)");
+    expect(stderr.text).toContain("[dev] ✗ registry login and image: rejected (RHX_REGISTRY_AUTH_REJECTED)");
     expect(stderr.text).toContain("hint: fix it");
     expect(await readState(dir, "dev")).toBeUndefined();
     expect(await locks()).toEqual([]);

@@ -4,6 +4,7 @@
  * registry), matched case-insensitively and in order: the most specific first.
  */
 import type { DockerCredentials } from "../../config/cluster.ts";
+import type { ErrorCode } from "../../errors/codes.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
 import { redact } from "../../secrets/redactor.ts";
@@ -57,7 +58,7 @@ export function daemonReason(stderr: string): string {
 }
 
 // Every launch failure is "a step failed" (exit 1, README "Exit codes"); the code says which.
-const fail = (code: string, message: string, hint?: string) =>
+const fail = (code: ErrorCode, message: string, hint?: string) =>
   new RhxError({
     code,
     message: redact(message),

@@ -7,6 +7,7 @@
 
 import type { LoadedCluster } from "../../config/cluster.ts";
 import type { Provider } from "../../config/schema.ts";
+import type { ErrorCode } from "../../errors/codes.ts";
 import { type RunResult, resolveProgram, run } from "../../drivers/exec.ts";
 import { parseCheckJson, parseCheckText } from "../../drivers/skypilot/check-output.ts";
 import { classifySkyFailure } from "../../drivers/skypilot/classify-failure.ts";
@@ -126,7 +127,7 @@ async function probeSky(options: PreflightOptions, limits: SkyCheckLimits): Prom
 
 /** The probe's failure, worded for this cluster's provider (the install extra differs). */
 function toolFailure(failure: ProbeFailure, provider: Provider, limits: SkyCheckLimits): CheckResult {
-  const fail = (code: string, message: string, hint: string): CheckResult => ({
+  const fail = (code: ErrorCode, message: string, hint: string): CheckResult => ({
     ...TOOL,
     status: "fail",
     code,
