@@ -2,12 +2,11 @@ import { stat } from "node:fs/promises";
 import type { LoadedCluster } from "../config/cluster.ts";
 import { hasErrors } from "../config/diagnostic.ts";
 import { type LoadResult, loadClusters } from "../config/load.ts";
+import { ERROR_CODES } from "../errors/codes.ts";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 import { type CommandContext, filesOrDefault } from "./context.ts";
 import { withDefaultSignals } from "./signals.ts";
-
-const ENVIRONMENT_CODES = new Set(["RHX_ENV_UNSET", "RHX_ENV_REQUIRED"]);
 
 /** Loads for a command that acts: unset variables are errors, and any error stops with exit 3. */
 export async function loadForAction(ctx: CommandContext, files: readonly string[]): Promise<LoadResult> {
@@ -26,8 +25,8 @@ export async function loadForAction(ctx: CommandContext, files: readonly string[
   if (hasErrors(result.diagnostics)) {
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     // A valid file whose variables are not set here is an environment problem (pre-flight, exit 4),
-    // like a missing credential: `rhx validate` accepts the same file.
-    if (errors.every((d) => ENVIRONMENT_CODES.has(d.code)))
+    // like a missing credential: `rhx validate` accepts the same file. The catalog says which those are.
+    if (errors.every((d) => ERROR_CODES[d.code].exit === ExitCode.PreflightFailed))
       throw new RhxError({
         code: "RHX_ENV_MISSING",
         message: `${errors.length} variable(s) the configuration needs are not set; nothing was done.`,

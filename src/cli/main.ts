@@ -4,8 +4,9 @@ import { isRhxError, type RhxError, UsageError } from "../errors/rhx-error.ts";
 import { processWideRedactor, redact } from "../secrets/redactor.ts";
 import { stateDirError } from "../state/paths.ts";
 import { sweepLeftovers } from "../state/sweep.ts";
-import { escapeControl, escapeMessage } from "../ui/escape.ts";
+import { escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
+import { renderError } from "../ui/render-error.ts";
 import {
   type CommandContext,
   colorEnabled,
@@ -208,9 +209,7 @@ function readGlobals(options: Record<string, unknown>, env: NodeJS.ProcessEnv): 
 
 /** Lost `--json` events: said on stderr (stdout is what broke), and never an exit 0. */
 function reportEventsFailure(output: Output, error: RhxError, code: ExitCodeValue): ExitCodeValue {
-  output.text(`${output.colors.red("error")} ${output.colors.dim(error.code)}`);
-  output.text(`  ${error.message}`);
-  if (error.hint) output.text(`  ${output.colors.cyan("hint:")} ${error.hint}`);
+  output.text(renderError({ code: error.code, message: error.message, hint: error.hint }, output.colors));
   return code === ExitCode.Ok ? ExitCode.StepFailed : code;
 }
 
@@ -224,15 +223,7 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
       location: error.location,
     });
     // With stdout gone, the event above went nowhere: stderr is the one place left to say it.
-    if (!output.json || output.eventsFailure) {
-      const where = error.location
-        ? `${escapeControl(error.location.file)}:${error.location.line}:${error.location.column} `
-        : "";
-      output.text(`${where}${output.colors.red("error")} ${output.colors.dim(error.code)}`);
-      // Messages quote user text (a name, a path, a value): the terminal must not act on it.
-      output.text(`  ${escapeMessage(error.message)}`);
-      if (error.hint) output.text(`  ${output.colors.cyan("hint:")} ${escapeMessage(error.hint)}`);
-    }
+    if (!output.json || output.eventsFailure) output.text(renderError(error, output.colors));
     return error.exitCode;
   }
   const name = (error as { name?: string } | null)?.name;
@@ -250,10 +241,15 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
   const message = error instanceof Error ? error.message : String(error);
   output.event("error", { code: "RHX_INTERNAL", message });
   if (!output.json) {
-    output.text(`${output.colors.red("error")} RHX_INTERNAL`);
-    output.text(`  rhx hit an unexpected problem: ${escapeMessage(message)}`);
     output.text(
-      "  This is a bug in rhx. Please report it with the command you ran (RHX_DEBUG=1 shows details).",
+      renderError(
+        {
+          code: "RHX_INTERNAL",
+          message: `rhx hit an unexpected problem: ${message}`,
+          hint: "This is a bug in rhx. Please report it with the command you ran (RHX_DEBUG=1 shows details).",
+        },
+        output.colors,
+      ),
     );
     if (process.env.RHX_DEBUG === "1" && error instanceof Error && error.stack)
       output.text(redact(error.stack));

@@ -58,20 +58,34 @@ const SPECS = {
   RHX_INIT_NO_ANSWER: error(Usage, "The input of `rhx init` ended before every question was answered."),
   RHX_SCHEMA_WRITE_REFUSED: error(Usage, "`rhx schema --write` would replace files rhx did not generate."),
   RHX_OUTPUT_DIR_MISSING: error(Usage, "An output file's directory does not exist, or is not a directory."),
-  RHX_OUTPUT_SYMLINK: error(Usage, "An output path is a dangling symbolic link; rhx does not write through links."),
+  RHX_OUTPUT_SYMLINK: error(
+    Usage,
+    "An output path is a dangling symbolic link; rhx does not write through links.",
+  ),
   RHX_OUTPUT_IS_DIRECTORY: error(Usage, "An output path is a directory; the flag needs a file path."),
-  RHX_OUTPUT_NOT_WRITABLE: error(StepFailed, "An output file cannot be written: permissions or a read-only file system."),
-  RHX_EVENTS_OUTPUT_FAILED: error(StepFailed, "The `--json` events could not be written to stdout: its reader stopped."),
+  RHX_OUTPUT_NOT_WRITABLE: error(
+    StepFailed,
+    "An output file cannot be written: permissions or a read-only file system.",
+  ),
+  RHX_EVENTS_OUTPUT_FAILED: error(
+    StepFailed,
+    "The `--json` events could not be written to stdout: its reader stopped.",
+  ),
   RHX_INTERNAL: error(StepFailed, "An unexpected problem: a bug in rhx. Report it with the command you ran."),
   RHX_CANCELLED: error(Interrupted, "Interrupted (Ctrl-C, SIGINT or SIGTERM)."),
 
   // Reading the cluster file
-  RHX_CONFIG_INVALID: error(ConfigInvalid, "The configuration has errors (listed above it); nothing was done."),
+  RHX_CONFIG_INVALID: error(
+    ConfigInvalid,
+    "The configuration has errors (listed above it); nothing was done.",
+  ),
   RHX_CONFIG_NOT_FOUND: diagnostic("The cluster file does not exist."),
   RHX_CONFIG_IS_DIRECTORY: diagnostic("The path given as a cluster file is a directory."),
   RHX_CONFIG_UNREADABLE: diagnostic("The cluster file cannot be read (permissions, or not a regular file)."),
   RHX_CONFIG_TOO_LARGE: diagnostic("The cluster file is larger than a cluster file may be."),
-  RHX_CONFIG_ENCODING: diagnostic("The cluster file is not UTF-8 (UTF-16 from some editors, or invalid bytes)."),
+  RHX_CONFIG_ENCODING: diagnostic(
+    "The cluster file is not UTF-8 (UTF-16 from some editors, or invalid bytes).",
+  ),
   RHX_CONFIG_BINARY: diagnostic("The cluster file is not a text file (it contains NUL bytes)."),
   RHX_CONFIG_EMPTY: diagnostic("The cluster file has no cluster in it."),
   RHX_CONFIG_REPEATED: warning("The same cluster file is given twice; it is read once."),
@@ -81,7 +95,9 @@ const SPECS = {
   RHX_YAML_TOO_DEEP: diagnostic("Collections are nested deeper than rhx reads."),
   RHX_YAML_TOO_MANY_ENTRIES: diagnostic("The file has more entries (keys, list items) than rhx reads."),
   RHX_YAML_ALIAS_LIMIT: diagnostic("The document expands more YAML aliases than rhx allows."),
-  RHX_YAML_UNSUPPORTED_TAG: diagnostic("A value has a YAML type rhx does not read (binary, set, timestamp, …)."),
+  RHX_YAML_UNSUPPORTED_TAG: diagnostic(
+    "A value has a YAML type rhx does not read (binary, set, timestamp, …).",
+  ),
   RHX_YAML_NUMBER_RANGE: diagnostic("A number is out of range: it is not a finite number."),
 
   // Schema and rules
@@ -91,25 +107,38 @@ const SPECS = {
   RHX_NAME_RESERVED: diagnostic("The cluster name is reserved by Runhouse."),
   RHX_NAME_PORTABILITY: warning("The cluster name has characters some clouds (GCP, Kubernetes) reject."),
   RHX_NAME_DUPLICATE: diagnostic("Two clusters of one run have the same name."),
-  RHX_INSTANCE_TYPE: diagnostic("`instance_type` does not fit the provider (a warning where it may still work)."),
+  RHX_INSTANCE_TYPE: diagnostic(
+    "`instance_type` does not fit the provider (a warning where it may still work).",
+  ),
   RHX_LOCAL_CONSTRAINT: diagnostic("A setting `provider: local` cannot honour (more than one node, spot)."),
   RHX_LOCAL_IGNORED: warning("A setting that has no effect with `provider: local`."),
   RHX_PORT_CONFLICT: diagnostic("Two local clusters would serve on the same host port."),
-  RHX_RUNHOUSE_VERSION_UNKNOWN: warning("`runhouse.version` is not a release rhx knows; it is started as its era is."),
+  RHX_RUNHOUSE_VERSION_UNKNOWN: warning(
+    "`runhouse.version` is not a release rhx knows; it is started as its era is.",
+  ),
   RHX_SKY_PASSTHROUGH_MODELLED: diagnostic("A `sky:` pass-through key overrides what rhx sets itself."),
-  RHX_SKY_PASSTHROUGH_UNKNOWN: diagnostic("A `sky:` pass-through key SkyPilot does not have (with a did-you-mean)."),
+  RHX_SKY_PASSTHROUGH_UNKNOWN: diagnostic(
+    "A `sky:` pass-through key SkyPilot does not have (with a did-you-mean).",
+  ),
 
   // Variables, env files and secrets
   RHX_INTERPOLATION_SYNTAX: diagnostic("A `${…}` reference is malformed."),
   RHX_INTERPOLATION_TOO_LONG: diagnostic("A value is too long once its variables are filled in."),
-  RHX_ENV_UNSET: diagnostic("A `${VAR}` the file uses is not set (a warning in `rhx validate`).", PreflightFailed),
+  RHX_ENV_UNSET: diagnostic(
+    "A `${VAR}` the file uses is not set (a warning in `rhx validate`).",
+    PreflightFailed,
+  ),
   RHX_ENV_REQUIRED: diagnostic("A `${VAR:?message}` the file requires is unset or empty.", PreflightFailed),
   RHX_ENV_MISSING: error(PreflightFailed, "Variables the configuration needs are not set; nothing was done."),
   RHX_ENV_FILE_UNREADABLE: diagnostic("An env file (`.env` or `--env-file`) cannot be read."),
   RHX_ENV_FILE_ENCODING: diagnostic("An env file is UTF-16 text; rhx reads UTF-8."),
   RHX_ENV_FILE_TOO_LONG: diagnostic("An env file's value is too long once its references are filled in."),
-  RHX_ENV_FILE_REFERENCE: warning("An env file's `$` reference that is not filled in (unknown, later, or malformed)."),
-  RHX_ENV_FILE_NAME: warning("An env file sets a name that cannot be set (`__proto__`); the line is ignored."),
+  RHX_ENV_FILE_REFERENCE: warning(
+    "An env file's `$` reference that is not filled in (unknown, later, or malformed).",
+  ),
+  RHX_ENV_FILE_NAME: warning(
+    "An env file sets a name that cannot be set (`__proto__`); the line is ignored.",
+  ),
   RHX_SECRET_IN_FILE: warning("The registry password is written in the file, which is committed with it."),
   RHX_SECRET_TOO_SHORT: warning("A secret is too short for rhx to mask in its output."),
 
@@ -117,14 +146,18 @@ const SPECS = {
   RHX_DOCKER_CREDENTIALS_PARTIAL: diagnostic("Some of the three registry credentials are set, not all."),
   RHX_DOCKER_SERVER_FORM: diagnostic("The registry server is not a bare host (no scheme, no path)."),
   RHX_DOCKER_SERVER_MISMATCH: diagnostic("The login server and the registry `image_id` names differ."),
-  RHX_IMAGE_REFERENCE: diagnostic("`image_id` is not a valid image reference (also a launch's error, exit 1)."),
+  RHX_IMAGE_REFERENCE: diagnostic(
+    "`image_id` is not a valid image reference (also a launch's error, exit 1).",
+  ),
   RHX_IMAGE_SERVER: check("The registry server in front of the image is not a bare host."),
   RHX_IMAGE_SERVER_MISMATCH: check("The image names one registry and the credentials another."),
   RHX_IMAGE_PLATFORM_INVALID: error(ConfigInvalid, "The platform is not of the form os/arch[/variant]."),
 
   // Pre-flight checks
   RHX_PREFLIGHT_ERROR: check("A pre-flight check failed to answer (it threw)."),
-  RHX_REGISTRY_AUTH_REJECTED: check("The registry rejected the user name and password (or the token it issued)."),
+  RHX_REGISTRY_AUTH_REJECTED: check(
+    "The registry rejected the user name and password (or the token it issued).",
+  ),
   RHX_REGISTRY_AUTH_REQUIRED: check("The registry requires a login and no credentials are set."),
   RHX_REGISTRY_DENIED: check("The registry denied pull access to the repository."),
   RHX_REGISTRY_UNREACHABLE: check("The registry cannot be reached (DNS, connection refused, network)."),
@@ -132,7 +165,9 @@ const SPECS = {
   RHX_REGISTRY_TIMEOUT: check("The registry did not answer in time."),
   RHX_REGISTRY_ERROR: check("The registry answered something unexpected (a status, or a protocol problem)."),
   RHX_REGISTRY_EMPTY_PASSWORD: check("The registry password is empty where no instance-role login can work."),
-  RHX_REGISTRY_INSTANCE_ROLE: warning("The password is empty: the cluster logs in to the registry with its instance role."),
+  RHX_REGISTRY_INSTANCE_ROLE: warning(
+    "The password is empty: the cluster logs in to the registry with its instance role.",
+  ),
   RHX_IMAGE_NOT_FOUND: check("The image's repository or tag does not exist (the tags nearest first)."),
   RHX_IMAGE_PLATFORM_MISSING: check("The image has no build for the cluster's platform."),
   RHX_PORT_BUSY: check("The server's port is already in use on this machine."),
@@ -140,21 +175,30 @@ const SPECS = {
   RHX_SKY_TOO_OLD: check("The SkyPilot installed is older than the oldest rhx can drive."),
   RHX_SKY_TIMEOUT: check("`sky --version` or `sky check` did not answer in time."),
   RHX_SKY_CHECK_FAILED: check("`sky check` failed, or printed nothing rhx could read as enabled clouds."),
-  RHX_SKY_INSTANCE_ROLE_UNSUPPORTED: warning("This SkyPilot may predate the empty-password (instance-role) login."),
+  RHX_SKY_INSTANCE_ROLE_UNSUPPORTED: warning(
+    "This SkyPilot may predate the empty-password (instance-role) login.",
+  ),
   RHX_CLOUD_DISABLED: check("SkyPilot cannot launch on the cluster's cloud (`sky check` says why)."),
-  RHX_CLOUD_NONE_ENABLED: check("No cloud is enabled in SkyPilot, so `provider: cheapest` has nothing to choose."),
+  RHX_CLOUD_NONE_ENABLED: check(
+    "No cloud is enabled in SkyPilot, so `provider: cheapest` has nothing to choose.",
+  ),
 
   // Tools and engines
   RHX_COMMAND_NOT_FOUND: error(StepFailed, "A program rhx runs was not found on PATH.", { alsoCheck: true }),
   RHX_COMMAND_FAILED: error(StepFailed, "A program rhx ran failed (its exit code and last lines are shown)."),
-  RHX_STEP_TIMEOUT: error(StepFailed, "A step did not finish within its time limit (`--step-timeout`) and was stopped."),
+  RHX_STEP_TIMEOUT: error(
+    StepFailed,
+    "A step did not finish within its time limit (`--step-timeout`) and was stopped.",
+  ),
   RHX_STEP_FAILED: error(StepFailed, "A step failed with an error that has no code of its own."),
   RHX_DOCKER_NOT_FOUND: error(StepFailed, "The docker command was not found on PATH.", { alsoCheck: true }),
   RHX_ENGINE_UNREACHABLE: error(StepFailed, "The Docker engine is not reachable or did not answer.", {
     alsoCheck: true,
   }),
   RHX_ENGINE_ERROR: error(StepFailed, "The Docker engine answered a status query with an error."),
-  RHX_SKY_NOT_FOUND: error(StepFailed, "`sky` (the SkyPilot CLI) was not found on PATH.", { alsoCheck: true }),
+  RHX_SKY_NOT_FOUND: error(StepFailed, "`sky` (the SkyPilot CLI) was not found on PATH.", {
+    alsoCheck: true,
+  }),
   RHX_SKY_VERSION: error(StepFailed, "`sky --version` did not say which SkyPilot this is."),
   RHX_SSH_NOT_FOUND: error(StepFailed, "`ssh` (an OpenSSH client) was not found on PATH."),
 
@@ -166,25 +210,46 @@ const SPECS = {
   RHX_LAUNCH_LOGIN_REJECTED: error(StepFailed, "The registry rejected Docker's login."),
   RHX_LAUNCH_REGISTRY_UNREACHABLE: error(StepFailed, "Docker could not reach the registry."),
   RHX_EXEC_ENV_RESERVED: error(StepFailed, "`env` sets a name the docker client itself reads."),
-  RHX_SETUP_FAILED: error(StepFailed, "A `setup` command exited non-zero; the next apply resumes at that step."),
+  RHX_SETUP_FAILED: error(
+    StepFailed,
+    "A `setup` command exited non-zero; the next apply resumes at that step.",
+  ),
   RHX_SERVER_START_FAILED: error(StepFailed, "The command that starts the Runhouse server failed."),
   RHX_SERVER_UNHEALTHY: error(StepFailed, "The Runhouse server did not answer its health check in time."),
-  RHX_SERVER_VERSION_MISMATCH: error(StepFailed, "The Runhouse server answers as another version than `runhouse.version`."),
+  RHX_SERVER_VERSION_MISMATCH: error(
+    StepFailed,
+    "The Runhouse server answers as another version than `runhouse.version`.",
+  ),
   RHX_TEARDOWN_FAILED: error(StepFailed, "The cluster is still there after its teardown."),
-  RHX_NOT_OWNED: error(StepFailed, "A cluster of that name exists but rhx did not create it; rhx will not touch it."),
+  RHX_NOT_OWNED: error(
+    StepFailed,
+    "A cluster of that name exists but rhx did not create it; rhx will not touch it.",
+  ),
   RHX_CLUSTER_NOT_OWNED: error(StepFailed, "`down` or `ssh` met a cluster rhx did not create."),
   RHX_CLUSTER_NOT_FOUND: error(StepFailed, "No cluster of that name exists."),
   RHX_CLUSTER_NOT_RUNNING: error(StepFailed, "The cluster exists but is not running."),
   RHX_NOT_RUNNING: error(StepFailed, "`rhx ssh`: the cluster is not running."),
-  RHX_PLAN_STALE: error(StepFailed, "A saved plan no longer matches the file or the clusters; nothing was changed."),
+  RHX_PLAN_STALE: error(
+    StepFailed,
+    "A saved plan no longer matches the file or the clusters; nothing was changed.",
+  ),
 
   // SkyPilot
-  RHX_SKY_FAILED: error(StepFailed, "A `sky` command failed in a way with no code of its own (its error is shown)."),
+  RHX_SKY_FAILED: error(
+    StepFailed,
+    "A `sky` command failed in a way with no code of its own (its error is shown).",
+  ),
   RHX_SKY_USAGE: error(StepFailed, "SkyPilot rejected the task or command rhx generated."),
   RHX_SKY_NO_CAPACITY: error(StepFailed, "No zone had capacity, or no instance type matches the resources."),
-  RHX_SKY_DOCKER_LOGIN: error(StepFailed, "The registry refused the credentials during SkyPilot's setup (VMs left billed)."),
+  RHX_SKY_DOCKER_LOGIN: error(
+    StepFailed,
+    "The registry refused the credentials during SkyPilot's setup (VMs left billed).",
+  ),
   RHX_SKY_IMAGE_NOT_FOUND: error(StepFailed, "SkyPilot could not pull the image (VMs left billed)."),
-  RHX_SKY_RESOURCES_MISMATCH: error(StepFailed, "A SkyPilot cluster of that name exists with other resources or image."),
+  RHX_SKY_RESOURCES_MISMATCH: error(
+    StepFailed,
+    "A SkyPilot cluster of that name exists with other resources or image.",
+  ),
   RHX_SKY_API_UNREACHABLE: error(StepFailed, "The SkyPilot API server does not answer.", { alsoCheck: true }),
   RHX_SKY_JOB_FAILED: error(StepFailed, "A SkyPilot job failed or was cancelled."),
   RHX_SKY_OUTPUT: error(StepFailed, "`sky` printed something rhx cannot read."),
@@ -200,7 +265,10 @@ const SPECS = {
   RHX_LOCK_UNWRITABLE: error(StepFailed, "The cluster's lock cannot be written."),
   RHX_STATE_DIR_UNUSABLE: error(StepFailed, "The state dir cannot be created or used."),
   RHX_STATE_UNREADABLE: error(StepFailed, "A cluster's state file cannot be read."),
-  RHX_STATE_UNWRITABLE: error(StepFailed, "A cluster's state file (or the fingerprint key) cannot be written."),
+  RHX_STATE_UNWRITABLE: error(
+    StepFailed,
+    "A cluster's state file (or the fingerprint key) cannot be written.",
+  ),
   RHX_STATE_CORRUPT: error(StepFailed, "A cluster's state file is not what rhx writes."),
   RHX_STATE_FUTURE: error(StepFailed, "A cluster's state was written by a newer rhx."),
   RHX_RUN_LOG_UNWRITABLE: error(StepFailed, "The run log cannot be written."),
@@ -282,10 +350,9 @@ export function docAnchor(code: ErrorCode): string {
 
 function withAnchors(specs: Specs): Readonly<Record<ErrorCode, CodeEntry>> {
   const entries = Object.entries(specs) as [ErrorCode, CodeSpec][];
-  return Object.fromEntries(entries.map(([code, spec]) => [code, { ...spec, anchor: docAnchor(code) }])) as Record<
-    ErrorCode,
-    CodeEntry
-  >;
+  return Object.fromEntries(
+    entries.map(([code, spec]) => [code, { ...spec, anchor: docAnchor(code) }]),
+  ) as Record<ErrorCode, CodeEntry>;
 }
 
 export const ERROR_CODES: Readonly<Record<ErrorCode, CodeEntry>> = withAnchors({ ...SPECS, ...YAML_SPECS });

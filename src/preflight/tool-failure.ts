@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors/codes.ts";
 import { isRhxError } from "../errors/rhx-error.ts";
 import type { CheckResult } from "./types.ts";
 
@@ -7,7 +8,7 @@ import type { CheckResult } from "./types.ts";
  * check` reports, so it is reported as that pre-flight check and exits 4 in every command. Met
  * later, inside a step (the engine stops mid-apply), the same error is that step failing (exit 1).
  */
-const TOOL_CHECKS: Readonly<Record<string, { id: string; title: string }>> = {
+const TOOL_CHECKS: Readonly<Partial<Record<ErrorCode, { id: string; title: string }>>> = {
   RHX_ENGINE_UNREACHABLE: { id: "engine", title: "Docker engine" },
   RHX_DOCKER_NOT_FOUND: { id: "engine", title: "Docker engine" },
   RHX_SKY_NOT_FOUND: { id: "sky", title: "SkyPilot CLI" },

@@ -20,6 +20,7 @@ import type { ClusterState } from "../state/schema.ts";
 import { readState, writeState } from "../state/store.ts";
 import { escapeControl, escapeMessage } from "../ui/escape.ts";
 import type { Output } from "../ui/output.ts";
+import { renderError } from "../ui/render-error.ts";
 import { mapBounded } from "./bounded.ts";
 import { confirm } from "./confirm.ts";
 import { StepReporter } from "./reporter.ts";
@@ -332,11 +333,9 @@ export function reportError(output: Output, cluster: string, error: unknown): vo
   const message = error instanceof Error ? error.message : String(error);
   output.event("error", { cluster, code, message, hint: isRhxError(error) ? error.hint : undefined });
   if (output.json) return;
-  output.text(`[${cluster}] ${output.colors.red("error")} ${output.colors.dim(code)}`);
-  // Messages quote user text (a setup command, a value): the terminal must not act on it.
-  output.text(`  ${escapeMessage(message)}`);
-  if (isRhxError(error) && error.hint)
-    output.text(`  ${output.colors.cyan("hint:")} ${escapeMessage(error.hint)}`);
+  output.text(
+    renderError({ code, message, hint: isRhxError(error) ? error.hint : undefined }, output.colors, cluster),
+  );
 }
 
 function reportOutcomes(

@@ -2,6 +2,7 @@
  * Pre-flight: does a Docker engine answer? `docker version` needs the daemon for its Server part, so a
  * short timeout turns a hung socket into a finding instead of a stalled `rhx check`.
  */
+import { isRhxError } from "../../errors/rhx-error.ts";
 import { run } from "../exec.ts";
 import { classifyDockerError, daemonReason } from "./classify.ts";
 import { resolveProgram } from "./docker.ts";
@@ -34,7 +35,7 @@ export async function engineReachable(
         : "Start the engine (dockerd, or Docker Desktop) and check DOCKER_HOST / `docker context`.",
     };
   } catch (error) {
-    const code = (error as { code?: string }).code;
+    const code = isRhxError(error) ? error.code : undefined;
     if (code === "RHX_COMMAND_NOT_FOUND") {
       return {
         ok: false,

@@ -4,6 +4,7 @@
  * the password goes on stdin (SkyPilot puts it on argv), and the login lives in a throw-away config.
  */
 import type { ClusterSpec, DockerCredentials } from "../../config/cluster.ts";
+import type { ErrorCode } from "../../errors/codes.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
 import { resolveImage } from "../../image/reference.ts";
@@ -177,6 +178,6 @@ async function removeHalfStarted(cli: DockerCli, cluster: string): Promise<void>
   }
 }
 
-function isCode(error: unknown, code: string): boolean {
+function isCode(error: unknown, code: ErrorCode): boolean {
   return error instanceof RhxError && error.code === code;
 }

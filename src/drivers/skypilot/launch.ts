@@ -9,6 +9,7 @@
  * and then says what may still exist and how to tear it down (see cancelRequest).
  */
 import type { ClusterSpec } from "../../config/cluster.ts";
+import type { ErrorCode } from "../../errors/codes.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
 import { redact, registerSecret } from "../../secrets/redactor.ts";
@@ -226,6 +227,6 @@ export function parseRequestTable(stdout: string): RequestRow[] {
   return rows;
 }
 
-function isCode(error: unknown, code: string): boolean {
+function isCode(error: unknown, code: ErrorCode): boolean {
   return isRhxError(error) && error.code === code;
 }

@@ -7,7 +7,6 @@
 
 import type { LoadedCluster } from "../../config/cluster.ts";
 import type { Provider } from "../../config/schema.ts";
-import type { ErrorCode } from "../../errors/codes.ts";
 import { type RunResult, resolveProgram, run } from "../../drivers/exec.ts";
 import { parseCheckJson, parseCheckText } from "../../drivers/skypilot/check-output.ts";
 import { classifySkyFailure } from "../../drivers/skypilot/classify-failure.ts";
@@ -18,6 +17,7 @@ import {
   type SkyVersion,
   skyVersionAtLeast,
 } from "../../drivers/skypilot/version.ts";
+import type { ErrorCode } from "../../errors/codes.ts";
 import { isRhxError } from "../../errors/rhx-error.ts";
 import { registryKind } from "../../image/host.ts";
 import { defaultStateDir } from "../../state/paths.ts";
