@@ -14,6 +14,12 @@ import { ExitCode, type ExitCodeValue } from "./exit-codes.ts";
  */
 export type CodeKind = "error" | "diagnostic" | "check" | "warning";
 
+/**
+ * Codes one module answers with as a closed set, which its types name: the registry check's answers
+ * (registry/errors.ts) and the classified `sky` failures (drivers/skypilot/classify-failure.ts).
+ */
+export type CodeFamily = "registry-check" | "sky-failure";
+
 export interface CodeSpec {
   /** The exit code when this is why rhx stops (0 for a warning: it never stops a run). */
   exit: ExitCodeValue;
@@ -22,6 +28,7 @@ export interface CodeSpec {
   summary: string;
   /** Also the answer of a pre-flight check: there it exits 4, like every failed check. */
   alsoCheck?: true;
+  family?: CodeFamily;
   /** Why a code no source raises stays in the catalog (a published code is never removed). */
   reserved?: string;
 }
@@ -46,6 +53,8 @@ const diagnostic = (summary: string, exit: ExitCodeValue = ConfigInvalid): CodeS
 });
 const check = (summary: string): CodeSpec => ({ exit: PreflightFailed, kind: "check", summary });
 const warning = (summary: string): CodeSpec => ({ exit: Ok, kind: "warning", summary });
+// The family stays a literal in the entry's type, so `CodeOfFamily` can read it.
+const inFamily = <F extends CodeFamily>(family: F, spec: CodeSpec) => ({ ...spec, family });
 
 const SPECS = {
   // The command line
@@ -150,26 +159,48 @@ const SPECS = {
     "`image_id` is not a valid image reference (also a launch's error, exit 1).",
   ),
   RHX_IMAGE_SERVER: check("The registry server in front of the image is not a bare host."),
-  RHX_IMAGE_SERVER_MISMATCH: check("The image names one registry and the credentials another."),
+  RHX_IMAGE_SERVER_MISMATCH: inFamily(
+    "registry-check",
+    check("The image names one registry and the credentials another."),
+  ),
   RHX_IMAGE_PLATFORM_INVALID: error(ConfigInvalid, "The platform is not of the form os/arch[/variant]."),
 
   // Pre-flight checks
   RHX_PREFLIGHT_ERROR: check("A pre-flight check failed to answer (it threw)."),
-  RHX_REGISTRY_AUTH_REJECTED: check(
-    "The registry rejected the user name and password (or the token it issued).",
+  RHX_REGISTRY_AUTH_REJECTED: inFamily(
+    "registry-check",
+    check("The registry rejected the user name and password (or the token it issued)."),
   ),
-  RHX_REGISTRY_AUTH_REQUIRED: check("The registry requires a login and no credentials are set."),
-  RHX_REGISTRY_DENIED: check("The registry denied pull access to the repository."),
-  RHX_REGISTRY_UNREACHABLE: check("The registry cannot be reached (DNS, connection refused, network)."),
-  RHX_REGISTRY_TLS: check("The TLS connection to the registry failed."),
-  RHX_REGISTRY_TIMEOUT: check("The registry did not answer in time."),
-  RHX_REGISTRY_ERROR: check("The registry answered something unexpected (a status, or a protocol problem)."),
+  RHX_REGISTRY_AUTH_REQUIRED: inFamily(
+    "registry-check",
+    check("The registry requires a login and no credentials are set."),
+  ),
+  RHX_REGISTRY_DENIED: inFamily(
+    "registry-check",
+    check("The registry denied pull access to the repository."),
+  ),
+  RHX_REGISTRY_UNREACHABLE: inFamily(
+    "registry-check",
+    check("The registry cannot be reached (DNS, connection refused, network)."),
+  ),
+  RHX_REGISTRY_TLS: inFamily("registry-check", check("The TLS connection to the registry failed.")),
+  RHX_REGISTRY_TIMEOUT: inFamily("registry-check", check("The registry did not answer in time.")),
+  RHX_REGISTRY_ERROR: inFamily(
+    "registry-check",
+    check("The registry answered something unexpected (a status, or a protocol problem)."),
+  ),
   RHX_REGISTRY_EMPTY_PASSWORD: check("The registry password is empty where no instance-role login can work."),
   RHX_REGISTRY_INSTANCE_ROLE: warning(
     "The password is empty: the cluster logs in to the registry with its instance role.",
   ),
-  RHX_IMAGE_NOT_FOUND: check("The image's repository or tag does not exist (the tags nearest first)."),
-  RHX_IMAGE_PLATFORM_MISSING: check("The image has no build for the cluster's platform."),
+  RHX_IMAGE_NOT_FOUND: inFamily(
+    "registry-check",
+    check("The image's repository or tag does not exist (the tags nearest first)."),
+  ),
+  RHX_IMAGE_PLATFORM_MISSING: inFamily(
+    "registry-check",
+    check("The image has no build for the cluster's platform."),
+  ),
   RHX_PORT_BUSY: check("The server's port is already in use on this machine."),
   RHX_SKY_UNUSABLE: check("`sky --version` failed or printed no SkyPilot version."),
   RHX_SKY_TOO_OLD: check("The SkyPilot installed is older than the oldest rhx can drive."),
@@ -235,23 +266,35 @@ const SPECS = {
   ),
 
   // SkyPilot
-  RHX_SKY_FAILED: error(
-    StepFailed,
-    "A `sky` command failed in a way with no code of its own (its error is shown).",
+  RHX_SKY_FAILED: inFamily(
+    "sky-failure",
+    error(StepFailed, "A `sky` command failed in a way with no code of its own (its error is shown)."),
   ),
-  RHX_SKY_USAGE: error(StepFailed, "SkyPilot rejected the task or command rhx generated."),
-  RHX_SKY_NO_CAPACITY: error(StepFailed, "No zone had capacity, or no instance type matches the resources."),
-  RHX_SKY_DOCKER_LOGIN: error(
-    StepFailed,
-    "The registry refused the credentials during SkyPilot's setup (VMs left billed).",
+  RHX_SKY_USAGE: inFamily(
+    "sky-failure",
+    error(StepFailed, "SkyPilot rejected the task or command rhx generated."),
   ),
-  RHX_SKY_IMAGE_NOT_FOUND: error(StepFailed, "SkyPilot could not pull the image (VMs left billed)."),
-  RHX_SKY_RESOURCES_MISMATCH: error(
-    StepFailed,
-    "A SkyPilot cluster of that name exists with other resources or image.",
+  RHX_SKY_NO_CAPACITY: inFamily(
+    "sky-failure",
+    error(StepFailed, "No zone had capacity, or no instance type matches the resources."),
   ),
-  RHX_SKY_API_UNREACHABLE: error(StepFailed, "The SkyPilot API server does not answer.", { alsoCheck: true }),
-  RHX_SKY_JOB_FAILED: error(StepFailed, "A SkyPilot job failed or was cancelled."),
+  RHX_SKY_DOCKER_LOGIN: inFamily(
+    "sky-failure",
+    error(StepFailed, "The registry refused the credentials during SkyPilot's setup (VMs left billed)."),
+  ),
+  RHX_SKY_IMAGE_NOT_FOUND: inFamily(
+    "sky-failure",
+    error(StepFailed, "SkyPilot could not pull the image (VMs left billed)."),
+  ),
+  RHX_SKY_RESOURCES_MISMATCH: inFamily(
+    "sky-failure",
+    error(StepFailed, "A SkyPilot cluster of that name exists with other resources or image."),
+  ),
+  RHX_SKY_API_UNREACHABLE: inFamily(
+    "sky-failure",
+    error(StepFailed, "The SkyPilot API server does not answer.", { alsoCheck: true }),
+  ),
+  RHX_SKY_JOB_FAILED: inFamily("sky-failure", error(StepFailed, "A SkyPilot job failed or was cancelled.")),
   RHX_SKY_OUTPUT: error(StepFailed, "`sky` printed something rhx cannot read."),
   RHX_SKY_ENV_RESERVED: error(StepFailed, "`env` sets a name SkyPilot reads as a docker login variable."),
   RHX_SKY_LAUNCH_OPTION: error(StepFailed, "A `sky.launch` pass-through option rhx sets itself."),
@@ -343,6 +386,11 @@ type Specs = typeof SPECS & YamlSpecs;
 
 export type ErrorCode = keyof Specs;
 
+/** The codes of one family, as a type: `CodeOfFamily<"registry-check">`. */
+export type CodeOfFamily<F extends CodeFamily> = {
+  [C in ErrorCode]: Specs[C] extends { family: F } ? C : never;
+}[ErrorCode];
+
 /** `RHX_LOCKED` → `rhx_locked`: GitHub's anchor for the heading `RHX_LOCKED` in docs/errors.md. */
 export function docAnchor(code: ErrorCode): string {
   return code.toLowerCase();
@@ -361,6 +409,12 @@ export const ERROR_DOC = "docs/errors.md";
 
 export function isErrorCode(value: string): value is ErrorCode {
   return Object.hasOwn(ERROR_CODES, value);
+}
+
+export function codesOfFamily<F extends CodeFamily>(family: F): CodeOfFamily<F>[] {
+  return (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+    (code): code is CodeOfFamily<F> => ERROR_CODES[code].family === family,
+  );
 }
 
 /** Where a code is explained: `docs/errors.md#rhx_locked`. */

@@ -6,6 +6,7 @@
  * Messages are built only from the image name, the registry host, the user name and what the registry
  * said in the open (status, error codes, tags): never from a password or a token.
  */
+import { type CodeOfFamily, codesOfFamily } from "../errors/codes.ts";
 import { registryKind } from "../image/host.ts";
 import type { ImageReference } from "../image/parse.ts";
 
@@ -21,19 +22,9 @@ export const RHX_REGISTRY_ERROR = "RHX_REGISTRY_ERROR";
 /** The credentials name one registry and the image another (same code as `resolveImage`'s). */
 export const RHX_IMAGE_SERVER_MISMATCH = "RHX_IMAGE_SERVER_MISMATCH";
 
-export const REGISTRY_CODES = [
-  RHX_REGISTRY_AUTH_REJECTED,
-  RHX_REGISTRY_AUTH_REQUIRED,
-  RHX_REGISTRY_DENIED,
-  RHX_IMAGE_NOT_FOUND,
-  RHX_IMAGE_PLATFORM_MISSING,
-  RHX_REGISTRY_UNREACHABLE,
-  RHX_REGISTRY_TLS,
-  RHX_REGISTRY_TIMEOUT,
-  RHX_REGISTRY_ERROR,
-  RHX_IMAGE_SERVER_MISMATCH,
-] as const;
-export type RegistryErrorCode = (typeof REGISTRY_CODES)[number];
+/** The check's answers: the catalog's `registry-check` family (src/errors/codes.ts). */
+export const REGISTRY_CODES = codesOfFamily("registry-check");
+export type RegistryErrorCode = CodeOfFamily<"registry-check">;
 
 export interface RegistryFailure {
   ok: false;

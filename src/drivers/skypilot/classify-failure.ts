@@ -3,17 +3,11 @@
  * 0 ok, 100–103 job outcome, 2 CLI misuse or version skew, 1 everything else — told apart by the
  * exception text on stderr. Pure; every message names the next action.
  */
+import type { CodeOfFamily } from "../../errors/codes.ts";
 import { stripAnsi } from "./status-output.ts";
 
-export type SkyFailureCode =
-  | "RHX_SKY_NO_CAPACITY"
-  | "RHX_SKY_DOCKER_LOGIN"
-  | "RHX_SKY_IMAGE_NOT_FOUND"
-  | "RHX_SKY_RESOURCES_MISMATCH"
-  | "RHX_SKY_API_UNREACHABLE"
-  | "RHX_SKY_JOB_FAILED"
-  | "RHX_SKY_USAGE"
-  | "RHX_SKY_FAILED";
+/** The catalog's `sky-failure` family (src/errors/codes.ts). */
+export type SkyFailureCode = CodeOfFamily<"sky-failure">;
 
 export interface SkyFailureInput {
   exitCode: number | undefined;
