@@ -256,7 +256,10 @@ const SPECS = {
     StepFailed,
     "A cluster of that name exists but rhx did not create it; rhx will not touch it.",
   ),
-  RHX_CLUSTER_NOT_OWNED: error(StepFailed, "`down` or `ssh` met a cluster rhx did not create."),
+  RHX_CLUSTER_NOT_OWNED: error(
+    StepFailed,
+    "A driver met a cluster rhx did not create, and will not launch over, tear down or enter it.",
+  ),
   RHX_CLUSTER_NOT_FOUND: error(StepFailed, "No cluster of that name exists."),
   RHX_CLUSTER_NOT_RUNNING: error(StepFailed, "The cluster exists but is not running."),
   RHX_NOT_RUNNING: error(StepFailed, "`rhx ssh`: the cluster is not running."),
