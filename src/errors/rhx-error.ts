@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from "./codes.ts";
+import { ERROR_CODES, type ErrorCode, isErrorCode } from "./codes.ts";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.ts";
 
 /** A position in a user's file; line and column are 1-based. */
@@ -37,7 +37,9 @@ export class RhxError extends Error {
     this.code = options.code;
     this.hint = options.hint;
     this.location = options.location;
-    this.exitCode = options.exitCode ?? ERROR_CODES[options.code].exit;
+    // The type admits catalog codes only; a cast or untyped caller still gets an error, not a TypeError.
+    this.exitCode =
+      options.exitCode ?? (isErrorCode(options.code) ? ERROR_CODES[options.code].exit : ExitCode.StepFailed);
   }
 }
 

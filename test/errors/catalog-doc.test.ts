@@ -20,7 +20,8 @@ test("every code has a heading whose anchor is the one rhx prints", () => {
     .split("\n")
     .filter((line) => line.startsWith("### "))
     .map((line) => line.slice(4));
-  expect(headings.toSorted()).toEqual(codes.toSorted());
+  expect(headings).toHaveLength(codes.length);
+  expect(new Set(headings)).toEqual(new Set(codes));
   for (const code of codes) {
     expect(headingAnchor(code)).toBe(ERROR_CODES[code].anchor);
     expect(docLink(code)).toBe(`docs/errors.md#${headingAnchor(code)}`);
