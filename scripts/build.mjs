@@ -16,6 +16,7 @@
  *   node scripts/build.mjs --metafile also write dist/meta.json (what each chunk holds)
  */
 import { rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -29,6 +30,49 @@ const REQUIRE_SHIM = [
   'import { createRequire as __rhxCreateRequire } from "node:module";',
   "const require = __rhxCreateRequire(import.meta.url);",
 ].join("\n");
+
+/**
+ * CommonJS packages rhx imports with `await import()`. Split into its own chunk, such a package
+ * exports only `default`, so `const { parse } = await import("dotenv")` (which Node itself answers
+ * with named exports) would get undefined. Each goes through an ESM facade that names its exports,
+ * read from the package at build time.
+ */
+const LAZY_COMMONJS = ["dotenv"];
+
+const requireFromRoot = createRequire(join(ROOT, "package.json"));
+
+const commonjsFacades = {
+  name: "commonjs-facades",
+  setup(build) {
+    const filter = new RegExp(`^(${LAZY_COMMONJS.join("|")})$`);
+    build.onResolve({ filter }, (args) =>
+      args.namespace === "commonjs-facade" ? undefined : { path: args.path, namespace: "commonjs-facade" },
+    );
+    build.onLoad({ filter: /.*/, namespace: "commonjs-facade" }, (args) => {
+      const names = Object.keys(requireFromRoot(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+      return {
+        contents: [
+          `import m from ${JSON.stringify(args.path)};`,
+          "export default m;",
+          `export const { ${names.join(", ")} } = m;`,
+        ].join("\n"),
+        resolveDir: ROOT,
+        loader: "js",
+      };
+    });
+  },
+};
+
+/** A dynamically imported chunk that is CommonJS inside has no named exports: refuse to ship one. */
+function assertNoBareCommonjsChunks(metafile) {
+  const bare = Object.values(metafile.outputs)
+    .map((output) => output.entryPoint)
+    .filter((entry) => entry !== undefined && metafile.inputs[entry]?.format === "cjs");
+  if (bare.length > 0)
+    throw new Error(
+      `lazily imported CommonJS without named exports: ${bare.join(", ")} (add the package to LAZY_COMMONJS in scripts/build.mjs)`,
+    );
+}
 
 export async function buildCli({ metafile = false } = {}) {
   await rm(OUT, { recursive: true, force: true });
@@ -49,9 +93,13 @@ export async function buildCli({ metafile = false } = {}) {
     conditions: ["node", "import"],
     legalComments: "none",
     minify: true,
-    metafile,
+    // Paths in source maps stay under this checkout's node_modules, whatever it links to.
+    preserveSymlinks: true,
+    plugins: [commonjsFacades],
+    metafile: true,
     logLevel: "warning",
   });
+  assertNoBareCommonjsChunks(result.metafile);
   if (metafile) await writeFile(join(OUT, "meta.json"), JSON.stringify(result.metafile, null, 1));
   return result;
 }
