@@ -1,107 +1,79 @@
 #!/usr/bin/env node
 /**
- * Builds what ships: `dist/cli/bin.js`, an esbuild bundle of the CLI (ESM, code splitting).
+ * Builds what ships (`npm run build`):
  *
- * One entry; every command's module is a dynamic import in src/cli/main.ts, so esbuild splits it
- * (and the dependencies only it uses: execa, listr2, chokidar, yaml, …) into chunks that load only
- * when that command runs. Node 20 has no module compile cache, so startup is mostly the number and
- * size of the modules read: a few chunks instead of hundreds of files is what makes `rhx validate`
- * cheap. Chunks live in dist/cli/chunks/, one level below the entry, the depth the tsc output had
- * for command modules (init finds the published schema relative to its own file).
+ *   dist/cli/chunks/rhx.cjs  the whole CLI, src/cli/main.ts and every dependency, one minified
+ *                            CommonJS bundle with its source map;
+ *   dist/cli/bin.js          the `rhx` executable (src/cli/bundle-entry.ts): compiles the bundle
+ *                            through V8's code cache (src/cli/code-cache.ts) and runs it.
  *
- * Source maps are written next to each file; bin.ts turns them on with RHX_DEBUG=1, the one mode
- * that prints a stack (see README.md, "Performance").
+ * Why this shape (measured, README.md "Performance"): Node 20 has no module compile cache, so a start
+ * costs roughly what it parses. One bundle read with a code cache parses nothing on a warm start; an
+ * ESM build split per command (esbuild `splitting`) parsed less but all of it on every start, and
+ * measured slower. Commands still load lazily: main.ts imports each with `import()`, which esbuild
+ * turns into a module initialised on first use, so `rhx validate` never runs docker, listr2 or
+ * chokidar code; the code cache holds only the functions a run compiled.
  *
- *   node scripts/build.mjs            build dist/
- *   node scripts/build.mjs --metafile also write dist/meta.json (what each chunk holds)
+ * The bundle sits one directory below bin.js, the depth command modules had in the tsc output:
+ * `rhx init` finds the published schema relative to its own file.
+ *
+ *   node scripts/build.mjs             build dist/
+ *   node scripts/build.mjs --metafile  also write dist/meta.json (what the bundle holds, by input)
  */
-import { rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { createHash } from "node:crypto";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist");
+const BUNDLE = join(OUT, "cli", "chunks", "rhx.cjs");
 
-// Bundled CommonJS packages (yaml, cross-spawn, …) call `require("fs")`; an ESM chunk has no
-// `require` unless it is given one.
-const REQUIRE_SHIM = [
-  'import { createRequire as __rhxCreateRequire } from "node:module";',
-  "const require = __rhxCreateRequire(import.meta.url);",
-].join("\n");
-
-/**
- * CommonJS packages rhx imports with `await import()`. Split into its own chunk, such a package
- * exports only `default`, so `const { parse } = await import("dotenv")` (which Node itself answers
- * with named exports) would get undefined. Each goes through an ESM facade that names its exports,
- * read from the package at build time.
- */
-const LAZY_COMMONJS = ["dotenv"];
-
-const requireFromRoot = createRequire(join(ROOT, "package.json"));
-
-const commonjsFacades = {
-  name: "commonjs-facades",
-  setup(build) {
-    const filter = new RegExp(`^(${LAZY_COMMONJS.join("|")})$`);
-    build.onResolve({ filter }, (args) =>
-      args.namespace === "commonjs-facade" ? undefined : { path: args.path, namespace: "commonjs-facade" },
-    );
-    build.onLoad({ filter: /.*/, namespace: "commonjs-facade" }, (args) => {
-      const names = Object.keys(requireFromRoot(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
-      return {
-        contents: [
-          `import m from ${JSON.stringify(args.path)};`,
-          "export default m;",
-          `export const { ${names.join(", ")} } = m;`,
-        ].join("\n"),
-        resolveDir: ROOT,
-        loader: "js",
-      };
-    });
-  },
+const common = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  minify: true,
+  sourcemap: "linked",
+  legalComments: "none",
+  // Package `exports` with an "import" condition point at ESM builds, which tree-shake better.
+  mainFields: ["module", "main"],
+  conditions: ["node", "import"],
+  // Paths in source maps stay under this checkout's node_modules, whatever it links to.
+  preserveSymlinks: true,
+  logLevel: "warning",
 };
 
-/** A dynamically imported chunk that is CommonJS inside has no named exports: refuse to ship one. */
-function assertNoBareCommonjsChunks(metafile) {
-  const bare = Object.values(metafile.outputs)
-    .map((output) => output.entryPoint)
-    .filter((entry) => entry !== undefined && metafile.inputs[entry]?.format === "cjs");
-  if (bare.length > 0)
-    throw new Error(
-      `lazily imported CommonJS without named exports: ${bare.join(", ")} (add the package to LAZY_COMMONJS in scripts/build.mjs)`,
-    );
-}
+/** CommonJS has no `import.meta`; the one use (init's schema path) gets the file's own URL. */
+const IMPORT_META_URL = {
+  define: { "import.meta.url": "__rhxImportMetaUrl" },
+  banner: { js: 'var __rhxImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+};
 
 export async function buildCli({ metafile = false } = {}) {
   await rm(OUT, { recursive: true, force: true });
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: { "cli/bin": "src/cli/bin.ts" },
-    outdir: OUT,
-    chunkNames: "cli/chunks/[name]-[hash]",
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    sourcemap: "linked",
-    banner: { js: REQUIRE_SHIM },
-    // Package `exports` with a "module" condition point at ESM builds; prefer those over CommonJS.
-    mainFields: ["module", "main"],
-    conditions: ["node", "import"],
-    legalComments: "none",
-    minify: true,
-    // Paths in source maps stay under this checkout's node_modules, whatever it links to.
-    preserveSymlinks: true,
-    plugins: [commonjsFacades],
+  const bundled = await build({
+    ...common,
+    ...IMPORT_META_URL,
+    entryPoints: [join(ROOT, "src/cli/main.ts")],
+    outfile: BUNDLE,
+    format: "cjs",
     metafile: true,
-    logLevel: "warning",
   });
-  assertNoBareCommonjsChunks(result.metafile);
-  if (metafile) await writeFile(join(OUT, "meta.json"), JSON.stringify(result.metafile, null, 1));
-  return result;
+  const hash = createHash("sha256")
+    .update(await readFile(BUNDLE))
+    .digest("hex")
+    .slice(0, 16);
+  await build({
+    ...common,
+    entryPoints: [join(ROOT, "src/cli/bundle-entry.ts")],
+    outfile: join(OUT, "cli", "bin.js"),
+    format: "esm",
+    define: { RHX_BUNDLE_HASH: JSON.stringify(hash) },
+  });
+  if (metafile) await writeFile(join(OUT, "meta.json"), JSON.stringify(bundled.metafile, null, 1));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
