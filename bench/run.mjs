@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
 /**
  * rhx's benchmark harness: `npm run bench` (builds, then runs this). It loads every
  * bench/cases/*.mjs, runs each, and prints one report. It measures; it does not gate: no number
@@ -11,12 +10,15 @@ import { existsSync, readdirSync } from "node:fs";
  *   node bench/run.mjs --json          the report as JSON on stdout (progress stays on stderr)
  *   node bench/run.mjs --list          the cases, without running them
  */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CASES = join(ROOT, "bench", "cases");
+const RESULTS = join(ROOT, "bench", "results");
 
 /** Wall-clock milliseconds of one whole process, from spawn to exit. */
 export function timeProcess(command, args, options = {}) {
@@ -133,10 +135,42 @@ async function loadCases() {
   return cases;
 }
 
-/** A case's result, in one shape: { metrics: [{ name, value, unit, baseline?, ratio?, target?, note? }] }. */
+/**
+ * A case's result, in one shape: { metrics: [{ name, value, unit, baseline?, ratio?, spread?, target?,
+ * met?, note? }] }. A target is judged on the ratio when the metric has one (the figure against its
+ * limit), else on the value; `target.on` says which when a case wants the other.
+ */
 function normalizeResult(result) {
-  const metrics = Array.isArray(result) ? result : (result?.metrics ?? []);
-  return { metrics, notes: result?.notes ?? [] };
+  const metrics = (Array.isArray(result) ? result : (result?.metrics ?? [])).map((m) =>
+    m.target === undefined ? m : { ...m, met: targetMet(m) },
+  );
+  return { metrics, notes: result?.notes ?? [], ...(result?.samples ? { samples: result.samples } : {}) };
+}
+
+export function targetMet(metric) {
+  const { target } = metric;
+  const on = target.on ?? (metric.ratio !== undefined ? "ratio" : "value");
+  const x = on === "ratio" ? metric.ratio : metric.value;
+  if (typeof x !== "number" || Number.isNaN(x)) return false;
+  return (target.max === undefined || x <= target.max) && (target.below === undefined || x < target.below);
+}
+
+/** What the numbers were taken on: they mean little without the machine and how busy it was. */
+export function machine() {
+  const cores = cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cores.length,
+    cpuModel: cores[0]?.model ?? "unknown",
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  };
+}
+
+/** The 1-minute load average: what else the machine was doing while a case ran. */
+export function load() {
+  return Math.round(loadavg()[0] * 100) / 100;
 }
 
 function format(value, unit) {
@@ -145,19 +179,29 @@ function format(value, unit) {
   return `${value.toFixed(digits)}${unit && unit !== "×" ? ` ${unit}` : unit === "×" ? "×" : ""}`;
 }
 
-function report(results) {
-  const lines = ["", "rhx benchmarks", ""];
+function report(results, host) {
+  const lines = [
+    "",
+    `rhx benchmarks — ${host.date}, ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, node ${host.node}`,
+    "",
+  ];
   for (const r of results) {
     lines.push(`${r.name}${r.description ? ` — ${r.description}` : ""}`);
     if (r.skipped) lines.push(`  skipped: ${r.skipped}`);
     if (r.error) lines.push(`  FAILED TO MEASURE: ${r.error}`);
+    if (r.load)
+      lines.push(
+        `  (load average ${r.load.before} → ${r.load.after} while it ran, ${r.seconds.toFixed(0)} s)`,
+      );
     for (const m of r.metrics ?? []) {
       let line = `  ${m.name}: ${format(m.value, m.unit)}`;
       if (m.baseline !== undefined) line += ` (baseline ${format(m.baseline, m.unit)})`;
       if (m.ratio !== undefined) line += `, ratio ${format(m.ratio, "×")}`;
+      if (m.spread !== undefined)
+        line += ` [p25–p75 ${format(m.spread.p25, m.unit)}–${format(m.spread.p75, m.unit)}]`;
       if (m.target !== undefined) {
-        const met = m.target.max === undefined || (m.ratio ?? m.value) <= m.target.max;
-        line += ` — target ≤ ${m.target.max}${m.target.unit ?? ""}: ${met ? "met" : "NOT MET"}`;
+        const bound = m.target.below === undefined ? `≤ ${m.target.max}` : `< ${m.target.below}`;
+        line += ` — target ${bound}${m.target.unit ?? ""}: ${m.met ? "met" : "NOT MET"}`;
       }
       lines.push(line);
       if (m.note) lines.push(`    ${m.note}`);
@@ -182,6 +226,9 @@ async function main(argv) {
   if (unknown.length > 0)
     log(`no such case: ${unknown.join(", ")} (have: ${cases.map((c) => c.name).join(", ")})`);
   const ctx = context(log);
+  const host = machine();
+  const loadBefore = load();
+  log(`bench: load average ${loadBefore} on ${host.cpus} CPU(s) at the start`);
   if (!existsSync(ctx.bin)) log(`note: ${ctx.bin} is missing; run \`npm run build\` (npm run bench does)`);
   const results = [];
   for (const c of cases) {
@@ -189,6 +236,7 @@ async function main(argv) {
     log(`bench: ${c.name}…`);
     const started = performance.now();
     const entry = { name: c.name, description: c.description };
+    const before = load();
     try {
       const skip = typeof c.requires === "function" ? await c.requires(ctx) : undefined;
       if (skip) entry.skipped = skip;
@@ -197,10 +245,16 @@ async function main(argv) {
       entry.error = error instanceof Error ? error.message.split("\n")[0] : String(error);
     }
     entry.seconds = (performance.now() - started) / 1000;
+    entry.load = { before, after: load() };
     results.push(entry);
   }
-  if (json) process.stdout.write(`${JSON.stringify({ node: process.version, results }, null, 2)}\n`);
-  else process.stdout.write(`${report(results)}\n`);
+  const document = { machine: host, loadBefore, loadAfter: load(), results };
+  // Every run leaves its report as JSON; the file is ignored by git (bench/results/.gitignore).
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(document, null, 2)}\n`);
+  log(`bench: report written to bench/results/latest.json`);
+  if (json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  else process.stdout.write(`${report(results, host)}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

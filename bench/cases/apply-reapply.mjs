@@ -2,7 +2,8 @@
  * Benchmark case for `rhx apply` (issue 3, Performance). It measures, it does not gate:
  *
  *  - a cold first apply of a cluster (nothing running, no state): launch, setup, server;
- *  - a no-op re-apply of the same cluster, as a ratio of the cold apply;
+ *  - a no-op re-apply of the same cluster, as a ratio of the cold apply, and against its floor: `node -e 0`
+ *    plus one `docker inspect` of the container, back to back (the least a no-op can do), alternating;
  *  - a setup-only change (the last setup command edited) of the same cluster, as a ratio of the cold apply;
  *  - what a no-op asks of Docker: the docker commands it ran (through a recording `docker` on PATH),
  *    which must be one `inspect` and never login, pull or exec.
@@ -13,8 +14,9 @@
  * a user's first apply does), else the local rhx-test image. Runs the built CLI (dist/, as
  * `npm run bench` builds it first) and falls back to the sources through tsx when dist/ is older.
  * Case API: bench/README.md. Standalone: `node bench/cases/apply-reapply.mjs` prints the result as
- * JSON. Knobs: RHX_BENCH_APPLY_ROUNDS (cold applies, 5), RHX_BENCH_APPLY_REPEATS (no-op and
- * setup-change applies per round, 3). About 5 minutes with the defaults on a quiet machine.
+ * JSON. Knobs: RHX_BENCH_APPLY_ROUNDS (cold applies, 3), RHX_BENCH_APPLY_REPEATS (no-op and
+ * setup-change applies per round, 3), RHX_BENCH_RUNS (no-op against the floor, 21). About 3 minutes
+ * with the defaults on a quiet machine.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -22,7 +24,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { freePort, summarize } from "../run.mjs";
+import { compare, freePort, summarize, timeProcess } from "../run.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LOCAL_IMAGE = "rhx-test/runhouse:0.0.36";
@@ -40,8 +42,8 @@ export async function requires() {
   return undefined;
 }
 
-export async function run({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
-  const rounds = Number(process.env.RHX_BENCH_APPLY_ROUNDS ?? 5);
+export async function run({ log = (line) => process.stderr.write(`${line}\n`), runs = 21 } = {}) {
+  const rounds = Number(process.env.RHX_BENCH_APPLY_ROUNDS ?? 3);
   const repeats = Number(process.env.RHX_BENCH_APPLY_REPEATS ?? 3);
   const dir = await mkdtemp(join(tmpdir(), "rhx-bench-apply-"));
   const cluster = `bench-apply-${process.pid.toString(36)}-${Date.now().toString(36)}`;
@@ -99,6 +101,7 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`) } 
   const noop = [];
   const setupChange = [];
   let noopDocker = [];
+  let floor;
   try {
     for (let round = 0; round < rounds; round++) {
       const stateDir = join(dir, `state-${round}`);
@@ -135,6 +138,8 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`) } 
           .join("/")} ms`,
       );
     }
+    log(`apply: no-op re-apply against the floor, ${runs} alternating runs`);
+    floor = noopAgainstFloor(cli, dir, join(dir, `state-${rounds - 1}`), `rhx-${cluster}`, runs);
   } finally {
     await execa("docker", ["rm", "--force", `rhx-${cluster}`], { reject: false });
     await rm(dir, { recursive: true, force: true });
@@ -173,6 +178,16 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`) } 
         note: spread(setupS),
       },
       {
+        name: "no-op re-apply, against the floor (node -e 0, then one docker inspect of the container)",
+        value: floor.subject.median,
+        unit: "ms",
+        baseline: floor.baseline.median,
+        ratio: floor.ratio,
+        spread: floor.subject,
+        target: { max: 1.5, unit: "×" },
+        note: `${floor.subject.n} alternating runs each; floor p25–p75 ${floor.baseline.p25.toFixed(0)}–${floor.baseline.p75.toFixed(0)} ms`,
+      },
+      {
         name: "docker login/pull/exec/run/rm in a no-op re-apply",
         value: forbidden.length,
         unit: "",
@@ -191,6 +206,22 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`) } 
 }
 
 export default run;
+
+/**
+ * The least a no-op apply can cost: start Node, and ask the engine about the one container. Both run
+ * back to back as the floor, alternating with a whole `rhx apply` of the running cluster.
+ */
+function noopAgainstFloor(cli, cwd, stateDir, container, runs) {
+  const env = { PATH: process.env.PATH ?? "", RHX_STATE_DIR: stateDir, CI: "true", NO_COLOR: "1" };
+  return compare({
+    runs,
+    warmup: 2,
+    baseline: () =>
+      timeProcess(process.execPath, ["-e", "0"], { cwd, env, expectExit: 0 }) +
+      timeProcess("docker", ["inspect", container], { cwd, env, expectExit: 0 }),
+    subject: () => timeProcess(process.execPath, [...cli.argv, "apply"], { cwd, env, expectExit: 0 }),
+  });
+}
 
 /** The built CLI when it is newer than every source file it is built from, else the sources via tsx. */
 function cliArgv() {

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { main } from "../../src/cli/main.ts";
 import { resetSecrets } from "../../src/secrets/redactor.ts";
+import { buildCli } from "./cli-entry.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BUILT_BIN = join(ROOT, "dist/cli/bin.js");
@@ -116,15 +117,7 @@ export async function ensureBuilt(): Promise<void> {
       () => 0,
     );
     if (built >= (await newestMtime(join(ROOT, "src")))) return;
-    // Type errors elsewhere in the tree do not stop tsc from emitting; the spawned runs tell.
-    await execa(
-      process.execPath,
-      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-      {
-        cwd: ROOT,
-        reject: false,
-      },
-    );
+    buildCli();
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
