@@ -1,0 +1,20 @@
+import type { LoadedCluster } from "../config/cluster.ts";
+import type { Output } from "../ui/output.ts";
+import { fanOut, type Observer } from "./observer.ts";
+import { HumanRenderer } from "./render-human.ts";
+
+export interface Subscribers {
+  observer: Observer;
+  human: HumanRenderer;
+}
+
+/** The `--json` writer and the human renderer of one run, with any other observer after them. */
+export function subscribers(
+  output: Output,
+  clusters: readonly LoadedCluster[],
+  liveRenderer: boolean,
+  ...more: Observer[]
+): Subscribers {
+  const human = new HumanRenderer(output, { lines: !liveRenderer, clusters });
+  return { human, observer: fanOut((event) => output.emit(event), human.observe, ...more) };
+}
