@@ -31,7 +31,10 @@ export interface Execution {
  * Runs every plan's steps and reports how each cluster ended: a failure, what is still running after
  * an interrupt, and one `summary`. The plans are executed as they were made (under the caller's locks).
  */
-export async function executePlans(planned: readonly PlannedCluster[], input: ExecuteInput): Promise<Execution> {
+export async function executePlans(
+  planned: readonly PlannedCluster[],
+  input: ExecuteInput,
+): Promise<Execution> {
   const runId = newRunId();
   const runs: ClusterRun[] = planned
     .filter((p) => p.plan.action !== "no-op")

@@ -167,7 +167,10 @@ export function planEvent(plan: ClusterPlan): EventInput & { type: "plan" } {
   };
 }
 
-function firstCode(failures: readonly { error: unknown }[], preflightFailed: boolean): ExitCodeValue | undefined {
+function firstCode(
+  failures: readonly { error: unknown }[],
+  preflightFailed: boolean,
+): ExitCodeValue | undefined {
   if (failures.length > 0) {
     const codes = failures.map((f) => (isRhxError(f.error) ? f.error.exitCode : ExitCode.StepFailed));
     if (codes.includes(ExitCode.Interrupted)) return ExitCode.Interrupted;

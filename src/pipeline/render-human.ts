@@ -49,45 +49,51 @@ export class HumanRenderer {
 
   #render(event: EventInput): void {
     const out = this.#output;
-    const { colors } = out;
     const lines = this.#options.lines;
     switch (event.type) {
       case "preflight":
-        if (event.status === "pass") return;
-        out.text(
-          `[${event.cluster}] ${event.status === "fail" ? colors.red("✗") : colors.yellow("!")} ${event.title}: ${escapeMessage(event.message)}${event.code ? ` (${event.code})` : ""}`,
-        );
-        if (event.hint) out.text(`    ${colors.cyan("hint:")} ${escapeMessage(event.hint)}`);
-        return;
+        this.#preflight(event);
+        break;
       case "lock-taken-over":
-        return out.warn(`took over a stale lock on ${event.cluster} (pid ${event.pid} is gone).`);
+        out.warn(`took over a stale lock on ${event.cluster} (pid ${event.pid} is gone).`);
+        break;
       case "step-started":
-        if (lines) out.text(`[${event.cluster}] ${event.step}: ${escapeControl(event.title)}`);
-        return;
+        if (lines) out.text(`[${event.cluster}] ${event.step}: ${stepTitle(event.title)}`);
+        break;
       case "step-output":
         if (lines && out.verbose) out.text(`[${event.cluster}] ${event.step} | ${escapeControl(event.line)}`);
-        return;
+        break;
       case "step-finished":
         if (lines) out.text(`[${event.cluster}] ${event.step}: done (${seconds(event.durationMs)})`);
-        return;
+        break;
       case "step-failed":
         if (event.log && event.cluster) this.#logs.set(event.cluster, event.log);
         if (lines)
-          out.text(`[${event.cluster}] ${event.step}: failed after ${seconds(event.durationMs)} (${event.code})`);
-        return;
+          out.text(
+            `[${event.cluster}] ${event.step}: failed after ${seconds(event.durationMs)} (${event.code})`,
+          );
+        break;
       case "error":
-        return this.#error(event);
-      case "replace-skipped":
-        return out.warn(
-          `${event.cluster} needs a replace; not applied (save again after passing --allow-replace, or run \`rhx apply --yes\`).`,
-        );
+        this.#error(event);
+        break;
       case "still-running":
-        return out.text(`${event.cluster} is still running. To tear it down: ${event.teardown}`);
+        out.text(`${event.cluster} is still running. To tear it down: ${event.teardown}`);
+        break;
       case "summary":
-        return this.#summary(event);
+        this.#summary(event);
+        break;
       default:
-        return;
+        break;
     }
+  }
+
+  #preflight(event: EventFieldsOf<"preflight">): void {
+    if (event.status === "pass") return;
+    const { colors } = this.#output;
+    const mark = event.status === "fail" ? colors.red("✗") : colors.yellow("!");
+    const code = event.code ? ` (${event.code})` : "";
+    this.#output.text(`[${event.cluster}] ${mark} ${event.title}: ${escapeMessage(event.message)}${code}`);
+    if (event.hint) this.#output.text(`    ${colors.cyan("hint:")} ${escapeMessage(event.hint)}`);
   }
 
   #error(event: EventFieldsOf<"error"> & { type: "error" }): void {
@@ -109,6 +115,14 @@ export class HumanRenderer {
         );
     }
   }
+}
+
+/**
+ * A step's title as a person sees it (the line renderer and the live task tree): setup titles are
+ * the user's commands verbatim, so their control characters are shown as escapes, never sent.
+ */
+export function stepTitle(title: string): string {
+  return escapeControl(title);
 }
 
 export function seconds(ms: number): string {

@@ -11,6 +11,7 @@ import { isRhxError, RhxError } from "../errors/rhx-error.ts";
 import type { Redactor } from "../secrets/redactor.ts";
 import { escapeControl } from "../ui/escape.ts";
 import type { Observer } from "./observer.ts";
+import { stepTitle } from "./render-human.ts";
 import { stepFailureCode } from "./report-error.ts";
 import type { RunLog } from "./run-log.ts";
 import type { StepDef } from "./steps.ts";
@@ -73,10 +74,14 @@ export async function runSteps(runs: readonly ClusterRun[], options: RunStepsOpt
   });
 }
 
-function clusterTask(run: ClusterRun, outcome: Outcome & { pending: boolean }, options: RunStepsOptions): ListrTask {
+function clusterTask(
+  run: ClusterRun,
+  outcome: Outcome & { pending: boolean },
+  options: RunStepsOptions,
+): ListrTask {
   const last = run.steps.at(-1);
   const task = (step: StepDef): ListrTask => ({
-    title: escapeControl(options.redactor.redact(step.title)),
+    title: stepTitle(options.redactor.redact(step.title)),
     task: async (_ctx, listrTask) => {
       await runStep(run, step, outcome, options, (line) => {
         listrTask.output = escapeControl(line);

@@ -48,6 +48,7 @@ export function checkSavedPlan(
     if (reason) reasons.push(`${p.plan.cluster}: ${reason}`);
   }
   for (const c of saved.file.clusters)
-    if (!planned.some((p) => p.plan.cluster === c.name)) reasons.push(`${c.name}: no longer in the configuration`);
+    if (!planned.some((p) => p.plan.cluster === c.name))
+      reasons.push(`${c.name}: no longer in the configuration`);
   if (reasons.length > 0) throw stalePlanError(saved.path, reasons);
 }

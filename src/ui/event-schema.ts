@@ -22,7 +22,12 @@ const opt = Type.Optional;
 const S = Type.String;
 
 /** Fields every event carries; `cluster` wherever the event is about one. */
-function event<T extends string, P extends TProperties>(type: T, properties: P, description: string, open = false) {
+function event<T extends string, P extends TProperties>(
+  type: T,
+  properties: P,
+  description: string,
+  open = false,
+) {
   return Type.Object(
     {
       v: Type.Literal(EVENT_FORMAT_VERSION),
@@ -227,7 +232,9 @@ export type EventType = RhxEvent["type"];
  */
 export type EventInput = { [T in EventType]: { type: T } & EventFieldsOf<T> }[EventType];
 /** The fields of one event type, each optional one also accepting `undefined` (left out when written). */
-export type EventFieldsOf<T extends EventType> = Loose<Omit<Extract<RhxEvent, { type: T }>, "v" | "time" | "type">> &
+export type EventFieldsOf<T extends EventType> = Loose<
+  Omit<Extract<RhxEvent, { type: T }>, "v" | "time" | "type">
+> &
   (T extends "summary" ? Record<string, unknown> : unknown);
 type Loose<T> = { [K in keyof T]: undefined extends T[K] ? LooseValue<T[K]> | undefined : LooseValue<T[K]> };
 /** Nested objects loosen too; an open object without declared keys (`schema`, `recorded`) takes any value. */

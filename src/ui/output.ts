@@ -91,7 +91,8 @@ export class Output {
       ...(cluster === undefined ? {} : { cluster }),
       ...rest,
     };
-    if (!streamBroken(this.#stdout)) this.#stdout.write(`${JSON.stringify(this.redactor.redactValue(event))}\n`);
+    if (!streamBroken(this.#stdout))
+      this.#stdout.write(`${JSON.stringify(this.redactor.redactValue(event))}\n`);
   }
 
   /** Raw data on stdout for commands whose product is data (`rhx schema`), never under `--json`. */

@@ -6,10 +6,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ClusterSpec, LoadedCluster } from "../../src/config/cluster.ts";
 import { ExitCode } from "../../src/errors/exit-codes.ts";
 import { RhxError } from "../../src/errors/rhx-error.ts";
+import { type ApplyInput, applyClusters } from "../../src/pipeline/apply.ts";
+import { planOnly } from "../../src/pipeline/plan-only.ts";
 import type { CheckResult } from "../../src/preflight/types.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { statePaths } from "../../src/state/paths.ts";
 import { readState } from "../../src/state/store.ts";
-import { type ApplyOptions, runApply } from "../../src/tasks/apply.ts";
 import { Output } from "../../src/ui/output.ts";
 import { FakeDriver, loaded, running, spec } from "./fakes.ts";
 
@@ -33,13 +35,13 @@ interface Harness {
   stderr: Sink;
   stdout: Sink;
   preflight: ReturnType<typeof vi.fn>;
-  options: ApplyOptions;
+  options: ApplyInput;
 }
 
 function harness(
   clusters: LoadedCluster[],
   drivers: Map<string, FakeDriver>,
-  overrides: Partial<ApplyOptions> & { checks?: CheckResult[] } = {},
+  overrides: Partial<ApplyInput> & { checks?: CheckResult[] } = {},
 ): Harness {
   const stderr = new Sink();
   const stdout = new Sink();
@@ -54,10 +56,10 @@ function harness(
       output: new Output({ json: false, color: false, verbose: false, stdout, stderr }),
       stateDir: dir,
       signal: new AbortController().signal,
-      env: {},
+      redactor: new Redactor(),
       driverFor: async (cluster) => drivers.get(cluster.spec.name)!,
       preflight,
-      mode: "apply",
+      stepTimeoutMs: 60_000,
       approveReplace: false,
       interactive: false,
       concurrency: 4,
@@ -74,7 +76,7 @@ async function apply(
   overrides: Parameters<typeof harness>[2] = {},
 ) {
   const h = harness([loaded(clusterSpec)], new Map([[clusterSpec.name, driver]]), overrides);
-  const outcome = await runApply(h.options).then(
+  const outcome = await applyClusters(h.options).then(
     (result) => ({ result, error: undefined }),
     (error: unknown) => ({ result: undefined, error }),
   );
@@ -85,7 +87,7 @@ async function locks(): Promise<string[]> {
   return readdir(join(dir, "locks")).catch(() => []);
 }
 
-describe("runApply", () => {
+describe("applyClusters", () => {
   it("creates a cluster, then a re-apply only looks (one status, no pre-flight)", async () => {
     const driver = new FakeDriver();
     const first = await apply(spec(), driver);
@@ -202,8 +204,9 @@ describe("runApply", () => {
 
   it("does not lock for a plan", async () => {
     const driver = new FakeDriver();
-    const { result } = await apply(spec(), driver, { mode: "plan" });
-    expect(result?.plans.map((p) => p.plan.action)).toEqual(["create"]);
+    const h = harness([loaded(spec())], new Map([["dev", driver]]));
+    const result = await planOnly(h.options);
+    expect(result.planned.map((p) => p.plan.action)).toEqual(["create"]);
     expect(driver.ops()).toEqual(["status"]);
     expect(await readdir(dir)).not.toContain("locks");
   });
@@ -263,7 +266,7 @@ describe("runApply", () => {
     ]);
     drivers.get("a")!.launchError = new RhxError({ code: "RHX_LAUNCH_PULL_DENIED", message: "denied" });
     const h = harness([loaded(a), loaded(b)], drivers);
-    const result = await runApply(h.options);
+    const result = await applyClusters(h.options);
     expect(result.exitCode).toBe(ExitCode.StepFailed);
     expect(result.outcomes.map((o) => [o.name, o.ok])).toEqual([
       ["a", false],
@@ -281,7 +284,7 @@ describe("runApply", () => {
     driver.hang = { op: "exec", match: "echo two" };
     const controller = new AbortController();
     const h = harness([loaded(spec())], new Map([["dev", driver]]), { signal: controller.signal });
-    const pending = runApply(h.options);
+    const pending = applyClusters(h.options);
     await driver.hanging;
     controller.abort();
     const result = await pending;
@@ -300,7 +303,7 @@ describe("runApply", () => {
     const h = harness([loaded(spec())], new Map([["dev", driver]]), {
       output: new Output({ json: true, color: false, verbose: false, stdout, stderr }),
     });
-    await runApply(h.options);
+    await applyClusters(h.options);
     const events = stdout.text
       .trim()
       .split("\n")
