@@ -8,7 +8,10 @@ export interface Subscribers {
   human: HumanRenderer;
 }
 
-/** The `--json` writer and the human renderer of one run, with any other observer after them. */
+/**
+ * The `--json` writer and the human renderer of one run, any other observer first: an observer
+ * that throws stops the event before a person is told, say, that a cluster is ready.
+ */
 export function subscribers(
   output: Output,
   clusters: readonly LoadedCluster[],
@@ -16,5 +19,5 @@ export function subscribers(
   ...more: Observer[]
 ): Subscribers {
   const human = new HumanRenderer(output, { lines: !liveRenderer, clusters });
-  return { human, observer: fanOut((event) => output.emit(event), human.observe, ...more) };
+  return { human, observer: fanOut(...more, (event) => output.emit(event), human.observe) };
 }

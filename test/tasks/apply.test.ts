@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
+import type { ListrRendererFactory } from "listr2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { reportFailure } from "../../src/cli/main.ts";
 import type { ClusterSpec, LoadedCluster } from "../../src/config/cluster.ts";
 import { ExitCode } from "../../src/errors/exit-codes.ts";
 import { RhxError } from "../../src/errors/rhx-error.ts";
@@ -13,6 +15,7 @@ import { Redactor } from "../../src/secrets/redactor.ts";
 import { statePaths } from "../../src/state/paths.ts";
 import { readState } from "../../src/state/store.ts";
 import { Output } from "../../src/ui/output.ts";
+import { expectValidEvents } from "../helpers/run-cli.ts";
 import { FakeDriver, loaded, running, spec } from "./fakes.ts";
 
 let dir: string;
@@ -319,5 +322,93 @@ describe("applyClusters", () => {
     ]);
     expect(events.at(-1)?.type).toBe("summary");
     expect(stderr.text).toBe("");
+  });
+});
+
+/** A listr renderer that breaks before any task runs: an error outside every step. */
+class BrokenRenderer {
+  static nonTTY = true;
+  static rendererOptions = {};
+  static rendererTaskOptions = {};
+  render(): void {
+    throw new Error("the renderer broke");
+  }
+  end(): void {}
+}
+
+describe("outcomes are pending until proven", () => {
+  it("a task-runner error outside any step is rethrown: exit 1, and no cluster is called ready", async () => {
+    const driver = new FakeDriver();
+    const h = harness([loaded(spec())], new Map([["dev", driver]]), {
+      renderer: BrokenRenderer as unknown as ListrRendererFactory,
+    });
+    const exitCode = await applyClusters(h.options).then(
+      (result) => result.exitCode,
+      (error: unknown) => reportFailure(h.options.output, error),
+    );
+    expect(exitCode).toBe(ExitCode.StepFailed);
+    expect(h.stderr.text).toContain("RHX_INTERNAL");
+    expect(h.stderr.text).toContain("the renderer broke");
+    expect(h.stderr.text).not.toContain("is ready");
+    expect(driver.ops()).not.toContain("launch");
+    expect(await locks()).toEqual([]);
+  });
+
+  it("an observer that throws at the end stops the run before a person is told it is ready", async () => {
+    const driver = new FakeDriver();
+    const h = harness([loaded(spec())], new Map([["dev", driver]]), {
+      observe: (event) => {
+        if (event.type === "summary") throw new Error("the reporter broke");
+      },
+    });
+    const exitCode = await applyClusters(h.options).then(
+      (result) => result.exitCode,
+      (error: unknown) => reportFailure(h.options.output, error),
+    );
+    expect(exitCode).toBe(ExitCode.StepFailed);
+    expect(h.stderr.text).toContain("the reporter broke");
+    expect(h.stderr.text).not.toContain("is ready");
+    expect(await locks()).toEqual([]);
+  });
+
+  it("a failure keeps one code from the step event to the error event", async () => {
+    const driver = new FakeDriver();
+    driver.launchError = new Error("not an RhxError");
+    const stdout = new Sink();
+    const h = harness([loaded(spec())], new Map([["dev", driver]]), {
+      output: new Output({ json: true, color: false, verbose: false, stdout, stderr: new Sink() }),
+    });
+    const result = await applyClusters(h.options);
+    expect(result.exitCode).toBe(ExitCode.StepFailed);
+    const events = stdout.text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; code?: string });
+    const codes = events
+      .filter((e) => e.type === "step-failed" || e.type === "error")
+      .map((e) => [e.type, e.code]);
+    expect(codes).toEqual([
+      ["step-failed", "RHX_STEP_FAILED"],
+      ["error", "RHX_STEP_FAILED"],
+    ]);
+    expect(result.outcomes).toEqual([
+      expect.objectContaining({ name: "dev", ok: false, code: "RHX_STEP_FAILED" }),
+    ]);
+  });
+
+  it("hands every event to an injected observer, each valid against the published schema", async () => {
+    const driver = new FakeDriver();
+    const seen: string[] = [];
+    const stdout = new Sink();
+    const h = harness([loaded(spec())], new Map([["dev", driver]]), {
+      output: new Output({ json: true, color: false, verbose: false, stdout, stderr: new Sink() }),
+      observe: (event) => seen.push(event.type),
+    });
+    await applyClusters(h.options);
+    expect(seen[0]).toBe("plan");
+    expect(seen.at(-1)).toBe("summary");
+    expect(seen.filter((t) => t === "step-finished")).toHaveLength(6);
+    expectValidEvents(stdout.text, true);
+    expect(stdout.text.trim().split("\n")).toHaveLength(seen.length);
   });
 });
