@@ -1,9 +1,4 @@
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { defineConfig } from "vitest/config";
-
-// Every --json event any test causes lands here and is validated in test/global-setup.ts.
-process.env.RHX_EVENTS_TAP ??= join(tmpdir(), `rhx-events-${process.pid}.ndjson`);
 
 export default defineConfig({
   test: {

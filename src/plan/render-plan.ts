@@ -21,8 +21,25 @@ const SYMBOL: Record<PlanClass, string> = {
   create: "+",
 };
 
+/** What the text shows of a plan: a `plan` event carries exactly this (`steps` in words). */
+export interface PlanView {
+  cluster: string;
+  action: string;
+  changes: readonly ChangeView[];
+  steps: string;
+}
+
+type ChangeView = Omit<PlanChange, "class" | "secret"> & { class: string; secret?: boolean | undefined };
+
 /** Terraform-style text: one block per cluster, each action with the field that causes it. */
 export function renderPlans(plans: readonly ClusterPlan[], colors: Colors): string {
+  return renderPlanViews(
+    plans.map((plan) => ({ ...plan, steps: describeSteps(plan) })),
+    colors,
+  );
+}
+
+export function renderPlanViews(plans: readonly PlanView[], colors: Colors): string {
   const lines: string[] = [];
   for (const plan of plans) {
     const paint =
@@ -31,18 +48,18 @@ export function renderPlans(plans: readonly ClusterPlan[], colors: Colors): stri
       lines.push(`  ${colors.dim(`${plan.cluster}: no changes.`)}`);
       continue;
     }
-    lines.push(`  ${colors.bold(`# ${plan.cluster}`)} ${HEADLINE[plan.action]}`);
-    lines.push(`  ${paint(SYMBOL[plan.action])} cluster ${plan.cluster}`);
+    const action = plan.action as PlanClass;
+    lines.push(`  ${colors.bold(`# ${plan.cluster}`)} ${HEADLINE[action]}`);
+    lines.push(`  ${paint(SYMBOL[action])} cluster ${plan.cluster}`);
     for (const change of plan.changes) lines.push(`      ${renderChange(change, colors)}`);
-    const steps = describeSteps(plan);
-    if (steps) lines.push(`      ${colors.dim(steps)}`);
+    if (plan.steps) lines.push(`      ${colors.dim(plan.steps)}`);
     lines.push("");
   }
   lines.push(summary(plans));
   return lines.join("\n");
 }
 
-function renderChange(change: PlanChange, colors: Colors): string {
+function renderChange(change: ChangeView, colors: Colors): string {
   const why = change.class === "replace" ? colors.red("  # forces replacement") : "";
   if (change.kind === "condition")
     return `${colors.yellow("!")} ${escapeControl(change.note ?? change.field)}${why}`;
@@ -75,7 +92,7 @@ export function describeSteps(plan: ClusterPlan): string {
   return parts.length ? `steps: ${parts.join(" → ")}` : "";
 }
 
-export function summary(plans: readonly ClusterPlan[]): string {
+export function summary(plans: readonly Pick<PlanView, "action">[]): string {
   const count = (cls: PlanClass) => plans.filter((p) => p.action === cls).length;
   const changed = plans.length - count("no-op");
   if (changed === 0)

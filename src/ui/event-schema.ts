@@ -1,10 +1,11 @@
-import { type TObject, type TProperties, Type } from "@sinclair/typebox";
+import { type Static, type TObject, type TProperties, Type } from "@sinclair/typebox";
 import { EVENT_FORMAT_VERSION } from "./events.ts";
 
 /**
  * The `--json` event stream's schema, one object per event type, emitted to
- * schemas/events.schema.json by the same code that emits the cluster schema. A test validates every
- * event the suite produces against it, so the stream cannot drift from what is published.
+ * schemas/events.schema.json by the same code that emits the cluster schema. The TypeScript type of
+ * every event (`RhxEvent`) is derived from these same definitions, so what the code emits and what
+ * is published cannot drift; the test helpers validate every `--json` line a run prints against it.
  */
 
 const Location = Type.Object(
@@ -21,7 +22,12 @@ const opt = Type.Optional;
 const S = Type.String;
 
 /** Fields every event carries; `cluster` wherever the event is about one. */
-function event(type: string, properties: TProperties, description: string, open = false): TObject {
+function event<T extends string, P extends TProperties>(
+  type: T,
+  properties: P,
+  description: string,
+  open = false,
+) {
   return Type.Object(
     {
       v: Type.Literal(EVENT_FORMAT_VERSION),
@@ -55,7 +61,7 @@ const PlanChange = Type.Object(
 );
 
 /** `rhx apply --watch` (src/watch): one `apply-started`/`apply-finished` pair per change it acts on. */
-function watchEvents(): TObject[] {
+function watchEvents() {
   const names = Type.Array(S());
   const count = Type.Integer({ minimum: 0 });
   return [
@@ -100,10 +106,10 @@ function watchEvents(): TObject[] {
       },
       "Watching ended; the clusters listed are still up.",
     ),
-  ];
+  ] as const;
 }
 
-export const EVENT_SCHEMAS: TObject[] = [
+export const EVENT_SCHEMAS = [
   event(
     "diagnostic",
     {
@@ -171,6 +177,11 @@ export const EVENT_SCHEMAS: TObject[] = [
   ),
   ...watchEvents(),
   event(
+    "lock-taken-over",
+    { pid: Type.Integer({ minimum: 1 }) },
+    "A lock left by an rhx that is gone (`pid`) was taken over.",
+  ),
+  event(
     "still-running",
     { teardown: S() },
     "After an interrupt: the cluster is still up; `teardown` removes it.",
@@ -210,9 +221,31 @@ export const EVENT_SCHEMAS: TObject[] = [
     "The last event of a command: its outcome. Commands add their own fields.",
     true,
   ),
-];
+] as const;
 
-/** Watch mode and later commands register their event types here too. */
+/** Every event rhx can emit, as the discriminated union the schema above describes. */
+export type RhxEvent = Static<(typeof EVENT_SCHEMAS)[number]>;
+export type EventType = RhxEvent["type"];
+/**
+ * An event as code reports it: the writer adds the format version and the time, and leaves out
+ * optional fields that are `undefined`.
+ */
+export type EventInput = { [T in EventType]: { type: T } & EventFieldsOf<T> }[EventType];
+/** The fields of one event type, each optional one also accepting `undefined` (left out when written). */
+export type EventFieldsOf<T extends EventType> = Loose<
+  Omit<Extract<RhxEvent, { type: T }>, "v" | "time" | "type">
+> &
+  (T extends "summary" ? Record<string, unknown> : unknown);
+type Loose<T> = { [K in keyof T]: undefined extends T[K] ? LooseValue<T[K]> | undefined : LooseValue<T[K]> };
+/** Nested objects loosen too; an open object without declared keys (`schema`, `recorded`) takes any value. */
+type LooseValue<V> = V extends readonly (infer I)[]
+  ? LooseValue<I>[]
+  : V extends object
+    ? [keyof V] extends [never]
+      ? unknown
+      : Loose<V>
+    : V;
+
 export function eventSchema(extra: readonly TObject[] = []): Record<string, unknown> {
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",

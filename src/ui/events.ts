@@ -3,12 +3,3 @@
  * change only adds fields or types; anything else bumps it (Terraform's machine-readable UI rule).
  */
 export const EVENT_FORMAT_VERSION = 1;
-
-export interface EventBase {
-  v: typeof EVENT_FORMAT_VERSION;
-  type: string;
-  time: string;
-  cluster?: string;
-}
-
-export type EventFields = Record<string, unknown> & { cluster?: string | undefined };

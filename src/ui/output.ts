@@ -1,9 +1,9 @@
-import { appendFileSync } from "node:fs";
 import { createColors } from "picocolors";
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { RhxError } from "../errors/rhx-error.ts";
-import { redact, redactValue } from "../secrets/redactor.ts";
-import { EVENT_FORMAT_VERSION, type EventFields } from "./events.ts";
+import { processWideRedactor, type Redactor } from "../secrets/redactor.ts";
+import type { EventFieldsOf, EventInput, EventType } from "./event-schema.ts";
+import { EVENT_FORMAT_VERSION } from "./events.ts";
 import { renderDiagnostic } from "./render-diagnostic.ts";
 import { eventsOutputError, guardStream, streamBroken } from "./stream-guard.ts";
 
@@ -14,6 +14,8 @@ export interface OutputOptions {
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
   now?: () => Date;
+  /** The run's redactor; every line and event passes it. */
+  redactor?: Redactor;
 }
 
 export type Colors = ReturnType<typeof createColors>;
@@ -29,6 +31,7 @@ export class Output {
   readonly #stdout: NodeJS.WritableStream;
   readonly #stderr: NodeJS.WritableStream;
   readonly #now: () => Date;
+  readonly redactor: Redactor;
 
   constructor(options: OutputOptions) {
     this.json = options.json;
@@ -37,6 +40,8 @@ export class Output {
     this.#stdout = options.stdout ?? process.stdout;
     this.#stderr = options.stderr ?? process.stderr;
     this.#now = options.now ?? (() => new Date());
+    // Until every caller passes the run's redactor (issue 13), the process-wide one is that redactor.
+    this.redactor = options.redactor ?? processWideRedactor();
     guardStream(this.#stdout);
     guardStream(this.#stderr);
   }
@@ -58,7 +63,7 @@ export class Output {
   /** A line of human text (stderr). */
   text(line = ""): void {
     if (streamBroken(this.#stderr)) return;
-    this.#stderr.write(`${redact(line)}\n`);
+    this.#stderr.write(`${this.redactor.redact(line)}\n`);
   }
 
   /** Human text that only `-v` shows. */
@@ -71,9 +76,14 @@ export class Output {
   }
 
   /** One JSON event (stdout), only under `--json`. */
-  event(type: string, fields: EventFields = {}): void {
+  event<T extends EventType>(type: T, fields: EventFieldsOf<T>): void {
+    this.emit({ ...fields, type } as unknown as EventInput);
+  }
+
+  /** The NDJSON writer: one typed event as one line on stdout, only under `--json`. */
+  emit(input: EventInput): void {
     if (!this.json) return;
-    const { cluster, ...rest } = fields;
+    const { type, cluster, ...rest } = input as EventInput & { cluster?: string | undefined };
     const event = {
       v: EVENT_FORMAT_VERSION,
       type,
@@ -81,16 +91,14 @@ export class Output {
       ...(cluster === undefined ? {} : { cluster }),
       ...rest,
     };
-    const line = `${JSON.stringify(redactValue(event))}\n`;
-    if (!streamBroken(this.#stdout)) this.#stdout.write(line);
-    // The test suite collects every event it causes and validates them against the published schema.
-    if (process.env.RHX_EVENTS_TAP) appendFileSync(process.env.RHX_EVENTS_TAP, line);
+    if (!streamBroken(this.#stdout))
+      this.#stdout.write(`${JSON.stringify(this.redactor.redactValue(event))}\n`);
   }
 
   /** Raw data on stdout for commands whose product is data (`rhx schema`), never under `--json`. */
   data(text: string): void {
     if (streamBroken(this.#stdout)) return;
-    this.#stdout.write(redact(text));
+    this.#stdout.write(this.redactor.redact(text));
   }
 
   /** Diagnostics as found, at most MAX_REPORTED of them, and a line (an event) about the rest. */

@@ -1,4 +1,4 @@
-import type { EventFields } from "../ui/events.ts";
+import type { EventInput } from "../ui/event-schema.ts";
 import { interruptible } from "./decide.ts";
 
 /**
@@ -37,23 +37,27 @@ export class SafeCancel {
     else if (this.#running.size > 0 && this.#allInterruptible()) this.#abort();
   }
 
-  /** Fed with the pipeline's events (see observe.ts). */
-  onEvent(type: string, fields: EventFields): void {
-    const cluster = fields.cluster ?? "";
-    const step = typeof fields.step === "string" ? fields.step : "";
-    if (type === "step-started") {
-      // The step has not run yet: stopping now is as safe as it gets, unless another cluster's
-      // launch is under way (an abort reaches every cluster of the apply).
-      if (this.#requested && this.#allInterruptible()) this.#abort();
-      this.#running.set(cluster, step);
-      if (step === "teardown") this.#replacing.add(cluster);
-    } else if (type === "step-finished" || type === "step-failed") {
-      this.#running.delete(cluster);
-      if (step === "launch" || (step === "teardown" && type === "step-failed"))
-        this.#replacing.delete(cluster);
-      if (this.#requested && this.#allInterruptible()) this.#abort();
+  /** An observer of the pipeline's events: its step events tell where the safe points are. */
+  readonly observe = (event: EventInput): void => {
+    switch (event.type) {
+      case "step-started":
+        // The step has not run yet: stopping now is as safe as it gets, unless another cluster's
+        // launch is under way (an abort reaches every cluster of the apply).
+        if (this.#requested && this.#allInterruptible()) this.#abort();
+        this.#running.set(event.cluster ?? "", event.step);
+        if (event.step === "teardown") this.#replacing.add(event.cluster ?? "");
+        return;
+      case "step-finished":
+      case "step-failed":
+        this.#running.delete(event.cluster ?? "");
+        if (event.step === "launch" || (event.step === "teardown" && event.type === "step-failed"))
+          this.#replacing.delete(event.cluster ?? "");
+        if (this.#requested && this.#allInterruptible()) this.#abort();
+        return;
+      default:
+        return;
     }
-  }
+  };
 
   #allInterruptible(): boolean {
     return this.#replacing.size === 0 && [...this.#running.values()].every(interruptible);

@@ -1,20 +1,25 @@
 import type { LoadedCluster } from "../config/cluster.ts";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError } from "../errors/rhx-error.ts";
-import { type ClusterPlan, createPlan } from "../plan/create-plan.ts";
+import type { RunSettings } from "../pipeline/context.ts";
+import { executePlans } from "../pipeline/execute-plans.ts";
+import type { Observer } from "../pipeline/observer.ts";
+import { type Planning, planClusters, reportPlans } from "../pipeline/plan-clusters.ts";
+import { reportError } from "../pipeline/report-error.ts";
+import { type Subscribers, subscribers } from "../pipeline/subscribers.ts";
+import type { ClusterPlan } from "../plan/create-plan.ts";
 import { renderPlans } from "../plan/render-plan.ts";
-import { loadFingerprinter } from "../state/fingerprint.ts";
-import { readState } from "../state/store.ts";
-import { type ApplyOptions, reportError, runApply } from "../tasks/apply.ts";
+import type { EventInput } from "../ui/event-schema.ts";
+import type { Output } from "../ui/output.ts";
 import type { SafeCancel } from "./cancel.ts";
-import { actionPhrase, DECLINED, decide, type Phase, type Skipped } from "./decide.ts";
+import { actionPhrase, DECLINED, decide, type Phase, type Policy, type Skipped } from "./decide.ts";
 
 export type CycleOutcome = "applied" | "unchanged" | "skipped" | "failed" | "cancelled" | "interrupted";
 
 export interface CycleResult {
   outcome: CycleOutcome;
   exitCode: ExitCodeValue;
-  /** Clusters handed to the pipeline. */
+  /** Clusters whose plans were executed. */
   ran: string[];
   skipped: Skipped[];
   /** The first failure's code, for the status line. */
@@ -27,17 +32,19 @@ export interface CycleInput {
   allowReplace: boolean;
   /** Asks y/N on the terminal; undefined when no one can answer. Resolves undefined if withdrawn. */
   ask: ((question: string, signal: AbortSignal) => Promise<boolean | undefined>) | undefined;
-  /** What `rhx apply` would run with (its output observed by the session). */
-  base: Omit<ApplyOptions, "clusters">;
+  settings: RunSettings;
+  output: Output;
+  /** The session's say over what is reported: false keeps an event off both streams. */
+  admit: (event: EventInput) => boolean;
   cancel: SafeCancel;
   /** Ctrl-C. */
   interrupt: AbortSignal;
 }
 
 /**
- * One apply of watch mode: plan every cluster against its live state, sort the plans into run now /
- * ask / skip (decide.ts), then hand the ones that run to the same pipeline `rhx apply` uses. The
- * pipeline plans again under its locks, so what runs is always planned against the newest state.
+ * One apply of watch mode: plan every cluster once, under its lock, against its live state; sort the
+ * plans into run now / ask / skip (decide.ts); then execute exactly the plans that run. The locks are
+ * held from the plan to the end, so what runs is what was planned.
  */
 export async function runCycle(input: CycleInput): Promise<CycleResult> {
   const linked = linkSignals(input.interrupt, input.cancel.signal);
@@ -49,109 +56,118 @@ export async function runCycle(input: CycleInput): Promise<CycleResult> {
 }
 
 async function cycle(input: CycleInput, signal: AbortSignal): Promise<CycleResult> {
-  const { base, cancel } = input;
-  const output = base.output;
-  const stopped = (ran: string[], skipped: Skipped[]): CycleResult => ({
-    outcome: input.interrupt.aborted ? "interrupted" : "cancelled",
-    exitCode: ExitCode.Interrupted,
-    ran,
-    skipped,
-  });
-
-  let plans: { cluster: LoadedCluster; plan: ClusterPlan | undefined }[];
-  try {
-    plans = await planAll(input.clusters, base, signal);
-  } catch (error) {
-    if (signal.aborted) return stopped([], []);
-    reportError(output, "watch", error);
-    return { outcome: "failed", exitCode: exitOf(error), ran: [], skipped: [], failure: codeOf(error) };
-  }
-  // A cluster rhx does not own has no plan here: the pipeline refuses it with its own clear error.
-  const unowned = plans.filter((p) => p.plan === undefined).map((p) => p.cluster.spec.name);
-  const known = plans.flatMap((p) => (p.plan ? [p.plan] : []));
-  const decision = decide(known, {
+  const { output, cancel, settings } = input;
+  const subs = subscribers(output, input.clusters, settings.liveRenderer);
+  const observer: Observer = (event) => {
+    cancel.observe(event);
+    if (input.admit(event)) subs.observer(event);
+  };
+  const policy: Policy = {
     phase: input.phase,
     allowReplace: input.allowReplace,
     canAsk: input.ask !== undefined,
-  });
-  const run = [...decision.run, ...unowned];
-  const skipped = [...decision.skip];
-  for (const skip of decision.skip) reportSkip(input, known, skip);
+  };
+  let planning: Planning;
+  try {
+    planning = await planClusters({
+      ...settings,
+      clusters: input.clusters,
+      signal,
+      // A plan stopped for a newer change reports nothing: its errors are those of the stop.
+      observer: (event) => {
+        if (!signal.aborted) observer(event);
+      },
+      lock: { timeoutMs: settings.lockTimeoutMs, command: "rhx apply" },
+      // Pre-flight guards what may run: not a replace this cycle will skip anyway.
+      mayRun: (plan) => decide([plan], policy).skip.length === 0,
+    });
+  } catch (error) {
+    if (signal.aborted) return stopped(input, [], []);
+    reportError(output, "watch", error);
+    return { outcome: "failed", exitCode: exitOf(error), ran: [], skipped: [], failure: codeOf(error) };
+  }
+  try {
+    if (signal.aborted) return stopped(input, [], []);
+    if (planning.failed !== undefined)
+      return {
+        outcome: "failed",
+        exitCode: planning.failed,
+        ran: [],
+        skipped: [],
+        failure: `exit ${planning.failed}`,
+      };
+    return await decideAndRun(input, planning, { ...subs, observer }, policy, signal);
+  } finally {
+    subs.human.flush();
+    await planning.release();
+  }
+}
 
-  let approved = false;
+async function decideAndRun(
+  input: CycleInput,
+  planning: Planning,
+  subs: Subscribers,
+  policy: Policy,
+  signal: AbortSignal,
+): Promise<CycleResult> {
+  const { output, cancel } = input;
+  const plans = planning.planned.map((p) => p.plan);
+  const decision = decide(plans, policy);
+  const run = [...decision.run];
+  const skipped = [...decision.skip];
+  for (const skip of decision.skip) reportSkip(output, plans, skip);
   for (const plan of decision.ask) {
     if (!output.json) output.text(`\n${renderPlans([plan], output.colors)}\n`);
     output.event("confirmation-pending", { cluster: plan.cluster, action: plan.action });
     const answer = await input.ask?.(`${capitalise(actionPhrase(plan))} now?`, signal);
-    if (answer === undefined) return stopped([], skipped);
-    if (answer) {
-      run.push(plan.cluster);
-      approved = true;
-    } else {
+    if (answer === undefined) return stopped(input, [], skipped);
+    if (answer) run.push(plan.cluster);
+    else {
       const skip = { cluster: plan.cluster, action: plan.action, reason: DECLINED };
       skipped.push(skip);
       output.event("replace-skipped", { ...skip });
     }
   }
-  if (cancel.requested) return stopped([], skipped);
+  if (cancel.requested) return stopped(input, [], skipped);
   if (run.length === 0) {
     if (!output.json && skipped.length === 0)
       output.text(output.colors.dim("No changes: every cluster matches the file."));
     return { outcome: skipped.length > 0 ? "skipped" : "unchanged", exitCode: ExitCode.Ok, ran: [], skipped };
   }
-
+  const chosen = planning.planned.filter((p) => run.includes(p.plan.cluster));
+  reportPlans(subs.observer, chosen);
+  subs.human.flush();
   cancel.enterPipeline();
   try {
-    const result = await runApply({
-      ...base,
-      clusters: input.clusters.filter((c) => run.includes(c.spec.name)),
+    const { exitCode, outcomes } = await executePlans(chosen, {
+      ...input.settings,
       signal,
-      // A replace that shows up only in the pipeline's own plan (the state moved meanwhile) is skipped
-      // there and reported, never asked about under a running task list.
-      approveReplace: input.allowReplace || approved,
-      skipUnapprovedReplace: true,
-      interactive: false,
+      observer: subs.observer,
+      fingerprint: planning.fingerprint,
+      renderer: input.settings.liveRenderer && !output.json ? "default" : "silent",
     });
-    if (signal.aborted) return stopped(run, skipped);
-    const failed = result.outcomes.find((o) => !o.ok);
-    if (result.exitCode === ExitCode.Ok)
-      return { outcome: "applied", exitCode: ExitCode.Ok, ran: run, skipped };
-    return {
-      outcome: "failed",
-      exitCode: result.exitCode,
-      ran: run,
-      skipped,
-      failure: failed ? `${failed.name}: ${codeOf(failed.error)}` : `exit ${result.exitCode}`,
-    };
+    if (signal.aborted) return stopped(input, run, skipped);
+    if (exitCode === ExitCode.Ok) return { outcome: "applied", exitCode, ran: run, skipped };
+    const failed = outcomes.find((o) => !o.ok);
+    const failure = failed ? `${failed.name}: ${failed.code ?? "RHX_STEP_FAILED"}` : `exit ${exitCode}`;
+    return { outcome: "failed", exitCode, ran: run, skipped, failure };
   } catch (error) {
-    if (signal.aborted) return stopped(run, skipped);
+    if (signal.aborted) return stopped(input, run, skipped);
     reportError(output, "watch", error);
     return { outcome: "failed", exitCode: exitOf(error), ran: run, skipped, failure: codeOf(error) };
   }
 }
 
-/** Plans without pre-flight or locks: only to decide; the pipeline re-plans under its locks. */
-async function planAll(
-  clusters: readonly LoadedCluster[],
-  base: CycleInput["base"],
-  signal: AbortSignal,
-): Promise<{ cluster: LoadedCluster; plan: ClusterPlan | undefined }[]> {
-  const fingerprint = await loadFingerprinter(base.stateDir);
-  return Promise.all(
-    clusters.map(async (cluster) => {
-      const driver = await base.driverFor(cluster);
-      const [state, live] = await Promise.all([
-        readState(base.stateDir, cluster.spec.name),
-        driver.status(cluster.spec, { signal }),
-      ]);
-      if (live.state !== "absent" && !live.ownedByRhx) return { cluster, plan: undefined };
-      return { cluster, plan: createPlan({ spec: cluster.spec, state, live, fingerprint }) };
-    }),
-  );
+function stopped(input: CycleInput, ran: string[], skipped: Skipped[]): CycleResult {
+  return {
+    outcome: input.interrupt.aborted ? "interrupted" : "cancelled",
+    exitCode: ExitCode.Interrupted,
+    ran,
+    skipped,
+  };
 }
 
-function reportSkip(input: CycleInput, plans: readonly ClusterPlan[], skip: Skipped): void {
-  const output = input.base.output;
+function reportSkip(output: Output, plans: readonly ClusterPlan[], skip: Skipped): void {
   output.event("replace-skipped", { ...skip });
   if (output.json) return;
   const plan = plans.find((p) => p.cluster === skip.cluster);

@@ -1,18 +1,16 @@
-import { type ApplyFlags, applyOptions } from "../cli/commands/apply.ts";
-import { type CommandContext, filesOrDefault } from "../cli/context.ts";
 import type { LoadedCluster } from "../config/cluster.ts";
 import { hasErrors } from "../config/diagnostic.ts";
 import { loadClusters } from "../config/load.ts";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
-import { reportError } from "../tasks/apply.ts";
-import type { EventFields } from "../ui/events.ts";
+import { type ApplyFlags, type RunContext, type RunSettings, runSettings } from "../pipeline/context.ts";
+import { reportError } from "../pipeline/report-error.ts";
+import type { EventInput } from "../ui/event-schema.ts";
 import type { Output } from "../ui/output.ts";
 import { SafeCancel } from "./cancel.ts";
 import { type CycleResult, runCycle } from "./cycle.ts";
 import { type Burst, createDebouncer, type Debouncer } from "./debounce.ts";
 import type { Phase } from "./decide.ts";
 import { type FileWatcher, watchFiles } from "./files.ts";
-import { observeOutput } from "./observe.ts";
 import { displayPath, MAX_WAIT_MS, QUIET_MS } from "./options.ts";
 import { askYesNo } from "./prompt.ts";
 import { formatStatus, type LastResult, lastResult, pendingPhrase, StatusLine } from "./status.ts";
@@ -24,9 +22,10 @@ import { reportStillRunning } from "./stop.ts";
  * rule above all: applies run one after another, never two at once for any cluster.
  */
 export class WatchSession {
-  readonly #ctx: CommandContext;
+  readonly #ctx: RunContext;
   readonly #files: string[];
   readonly #flags: ApplyFlags;
+  readonly #settings: RunSettings;
   readonly #output: Output;
   readonly #status: StatusLine | undefined;
   readonly #debouncer: Debouncer;
@@ -47,20 +46,16 @@ export class WatchSession {
   #unfinished: boolean = false;
   /** Clusters the pipeline already reported as still running after Ctrl-C (not to repeat them). */
   readonly #reported = new Set<string>();
-  /** Clusters whose "still running" line is noise: their apply was cancelled for a newer change. */
-  readonly #quiet = new Set<string>();
 
-  constructor(ctx: CommandContext, files: readonly string[], flags: ApplyFlags) {
+  constructor(ctx: RunContext, files: readonly string[], flags: ApplyFlags) {
     this.#ctx = ctx;
-    this.#files = filesOrDefault(files);
+    // As every command: no file named means ./cluster.yaml.
+    this.#files = files.length > 0 ? [...files] : ["cluster.yaml"];
     this.#flags = flags;
-    this.#output = observeOutput(
-      ctx.output,
-      (type, fields) => this.#onEvent(type, fields),
-      (line) => this.#onText(line),
-    );
+    this.#settings = runSettings(ctx, flags);
+    this.#output = ctx.output;
     const human = !ctx.output.json;
-    this.#status = human ? new StatusLine(process.stderr, ctx.interactive) : undefined;
+    this.#status = human ? new StatusLine(process.stderr, ctx.interactive, ctx.redactor) : undefined;
     this.#debouncer = createDebouncer((burst) => this.#onBurst(burst));
   }
 
@@ -87,7 +82,7 @@ export class WatchSession {
     this.#status?.clear();
     const running = await reportStillRunning(
       this.#output,
-      this.#base(),
+      this.#settings.driverFor,
       this.#lastGood ?? [],
       this.#reported,
     );
@@ -187,7 +182,6 @@ export class WatchSession {
     this.#newestGood = loaded.clusters;
     const cycle = ++this.#cycle;
     const trigger = this.#phase === "start" ? "start" : "change";
-    this.#quiet.clear();
     const started = performance.now();
     this.#output.event("apply-started", {
       cycle,
@@ -202,7 +196,9 @@ export class WatchSession {
         phase: this.#phase,
         allowReplace: this.#flags.allowReplace || this.#flags.yes,
         ask: this.#ctx.interactive && !this.#output.json ? askYesNo : undefined,
-        base: this.#base(),
+        settings: this.#settings,
+        output: this.#output,
+        admit: (event) => this.#admit(event),
         cancel,
         interrupt: this.#ctx.signal,
       });
@@ -243,24 +239,15 @@ export class WatchSession {
     return { clusters: result.clusters, errors, inputs: result.inputs };
   }
 
-  #base() {
-    return { ...applyOptions(this.#ctx, this.#flags, "apply"), output: this.#output };
-  }
-
-  #onEvent(type: string, fields: EventFields): boolean {
-    this.#cancel?.onEvent(type, fields);
-    if (type !== "still-running" || fields.cluster === undefined) return true;
-    if (this.#cancel?.signal.aborted && !this.#ctx.signal.aborted) {
-      this.#quiet.add(fields.cluster);
-      return false;
-    }
-    this.#reported.add(fields.cluster);
+  /**
+   * What a cycle reports passes here. A "still running" of an apply cancelled for a newer change is
+   * noise (the next apply goes on with the cluster); one after Ctrl-C is remembered, not repeated.
+   */
+  #admit(event: EventInput): boolean {
+    if (event.type !== "still-running" || event.cluster === undefined) return true;
+    if (this.#cancel?.signal.aborted && !this.#ctx.signal.aborted) return false;
+    this.#reported.add(event.cluster);
     return true;
-  }
-
-  #onText(line: string): boolean {
-    const cluster = /^(\S+) is still running\. /.exec(line)?.[1];
-    return cluster === undefined || !this.#quiet.has(cluster);
   }
 
   #showStatus(): void {

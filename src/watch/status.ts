@@ -1,5 +1,5 @@
-import { redact } from "../secrets/redactor.ts";
-import { seconds } from "../tasks/reporter.ts";
+import { seconds } from "../pipeline/render-human.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import type { CycleResult } from "./cycle.ts";
 import { DECLINED, type Skipped } from "./decide.ts";
 
@@ -53,15 +53,17 @@ function describeLast(last: LastResult): string {
 export class StatusLine {
   readonly #stream: NodeJS.WritableStream & { columns?: number };
   readonly #redraw: boolean;
+  readonly #redactor: Redactor;
   #shown = false;
 
-  constructor(stream: NodeJS.WritableStream & { columns?: number }, redraw: boolean) {
+  constructor(stream: NodeJS.WritableStream & { columns?: number }, redraw: boolean, redactor: Redactor) {
     this.#stream = stream;
     this.#redraw = redraw;
+    this.#redactor = redactor;
   }
 
   show(text: string): void {
-    const line = redact(text);
+    const line = this.#redactor.redact(text);
     if (!this.#redraw) {
       this.#stream.write(`${line}\n`);
       return;

@@ -1,5 +1,5 @@
 import type { LoadedCluster } from "../config/cluster.ts";
-import type { ApplyOptions } from "../tasks/apply.ts";
+import type { DriverFor } from "../pipeline/types.ts";
 import type { Output } from "../ui/output.ts";
 
 /** How long the exit may spend asking the engine what still runs: a slow engine must not hang Ctrl-C. */
@@ -12,7 +12,7 @@ const STATUS_TIMEOUT_MS = 10_000;
  */
 export async function reportStillRunning(
   output: Output,
-  base: Pick<ApplyOptions, "driverFor">,
+  driverFor: DriverFor,
   clusters: readonly LoadedCluster[],
   alreadyReported: ReadonlySet<string>,
 ): Promise<{ cluster: string; teardown: string }[]> {
@@ -21,7 +21,7 @@ export async function reportStillRunning(
     clusters.map(async (cluster) => {
       const name = cluster.spec.name;
       try {
-        const driver = await base.driverFor(cluster);
+        const driver = await driverFor(cluster);
         const teardown = driver.teardownCommand(name);
         if (alreadyReported.has(name)) return { cluster: name, teardown };
         const live = await driver.status(cluster.spec, { signal });

@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { stringify } from "yaml";
 import { resolveProgram } from "../../src/drivers/local/docker.ts";
 import { docker, freePort, removeContainers } from "../helpers/docker-env.ts";
-import type { CliResult } from "../helpers/run-cli.ts";
+import { type CliResult, expectValidEvents } from "../helpers/run-cli.ts";
 
 /**
  * End-to-end sandboxes: the real CLI as a child process (`node --import tsx src/cli/bin.ts`, so it runs
@@ -123,7 +123,6 @@ export class Sandbox {
       RHX_STATE_DIR: this.stateDir,
       NO_COLOR: "1",
       RHX_E2E_ARGV_LOG: this.argvLog,
-      ...(process.env.RHX_EVENTS_TAP ? { RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP } : {}),
       ...(options.hooks ? { RHX_E2E_HOOKS: this.hooks } : {}),
       ...options.env,
     };
@@ -143,6 +142,7 @@ export class Sandbox {
       stderr: String(result.stderr ?? ""),
     };
     this.transcript.push(out.stdout, out.stderr);
+    expectValidEvents(out.stdout, / --json(\s|$)/.test(result.command));
     return out;
   }
 
@@ -256,12 +256,7 @@ export class Sandbox {
     });
     for (const argv of [...this.allCalls, ...(await this.dockerCalls())])
       check(`argv: ${argv.slice(0, 3)}`, argv.join(" "));
-    const tap = process.env.RHX_EVENTS_TAP;
-    const files = [
-      ...(await listFiles(this.stateDir)),
-      ...(await listFiles(this.tmp)),
-      ...(tap ? [tap] : []),
-    ];
+    const files = [...(await listFiles(this.stateDir)), ...(await listFiles(this.tmp))];
     for (const file of files) {
       const text = await readFile(file, "latin1").catch(() => "");
       check(file, text);

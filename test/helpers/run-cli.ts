@@ -9,9 +9,11 @@
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Ajv2020 as Ajv, type ValidateFunction } from "ajv/dist/2020.js";
 import { execa } from "execa";
 import { main } from "../../src/cli/main.ts";
 import { resetSecrets } from "../../src/secrets/redactor.ts";
+import { eventSchema } from "../../src/ui/event-schema.ts";
 import { buildCli } from "./cli-entry.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -58,7 +60,9 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
     if (options.cwd) process.chdir(options.cwd);
     else process.chdir(ROOT);
     const exitCode = await main([...argv], plainEnv(options.env));
-    return { exitCode, stdout: stdout.join(""), stderr: stderr.join("") };
+    const result = { exitCode, stdout: stdout.join(""), stderr: stderr.join("") };
+    expectValidEvents(result.stdout, argv.includes("--json"));
+    return result;
   } finally {
     process.stdout.write = originalOut;
     process.stderr.write = originalErr;
@@ -78,15 +82,52 @@ export async function runBuiltCli(argv: readonly string[], options: SpawnOptions
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
     cwd: options.cwd ?? ROOT,
-    // Every --json event of the suite is validated against the event schema (test/global-setup.ts).
-    env: { PATH: process.env.PATH, RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP, ...plainEnv(options.env) },
+    env: { PATH: process.env.PATH, ...plainEnv(options.env) },
     extendEnv: false,
     reject: false,
     // Generous: an apply on a loaded 2-core machine can take a while; a hang still ends.
     timeout: 180_000,
     stripFinalNewline: false,
   });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  const out = {
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+  };
+  expectValidEvents(out.stdout, argv.includes("--json"));
+  return out;
+}
+
+let validator: ValidateFunction | undefined;
+
+/**
+ * Every `--json` event a test sees must match the published schema (schemas/events.schema.json),
+ * so the stream cannot drift from what scripts rely on. `strict` (the run had `--json`): every
+ * complete stdout line is an event. Otherwise only lines that look like one (`{"v":`) are checked: a
+ * command's own data (`rhx schema`, `rhx ssh -- cmd`) may share stdout. A line cut off by a closed
+ * stdout (no newline yet) is not judged.
+ */
+export function expectValidEvents(stdout: string, strict: boolean): void {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(eventSchema());
+  const validate = validator;
+  const complete = stdout.slice(0, stdout.lastIndexOf("\n") + 1).split("\n");
+  const bad: string[] = [];
+  for (const line of complete) {
+    if (line.trim() === "" || (!strict && !line.startsWith('{"v":'))) continue;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      bad.push(`not JSON: ${line.slice(0, 200)}`);
+      continue;
+    }
+    if (!validate(event))
+      bad.push(`${line.slice(0, 300)}\n    ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+  }
+  if (bad.length > 0)
+    throw new Error(
+      `--json events that do not match schemas/events.schema.json:\n${bad.slice(0, 20).join("\n")}`,
+    );
 }
 
 /**

@@ -10,10 +10,11 @@ import { Writable } from "node:stream";
 import { createColors } from "picocolors";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { table } from "../../src/cli/commands/status.ts";
+import { applyClusters } from "../../src/pipeline/apply.ts";
+import { stepTitle } from "../../src/pipeline/render-human.ts";
 import { createPlan } from "../../src/plan/create-plan.ts";
 import { renderPlans } from "../../src/plan/render-plan.ts";
-import { runApply } from "../../src/tasks/apply.ts";
-import { stepTitle } from "../../src/tasks/reporter.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { escapeControl } from "../../src/ui/escape.ts";
 import { Output } from "../../src/ui/output.ts";
 import { freePort, removeContainers, requireDocker, TEST_IMAGES, uniqueName } from "../helpers/docker-env.ts";
@@ -74,15 +75,15 @@ describe("every human sink", () => {
         : { exitCode: 0, tail: ["out\u001b]0;title\u0007"] };
     const stderr = new Sink();
     const stdout = new Sink();
-    const result = await runApply({
+    const result = await applyClusters({
       clusters: [loaded(spec({ setup: [FORGED, BIDI, NEWLINE, C1] }))],
       output: new Output({ json: false, color: false, verbose: true, stdout, stderr }),
       stateDir: dir,
       signal: new AbortController().signal,
-      env: {},
+      redactor: new Redactor(),
       driverFor: async () => driver,
       preflight: async () => [],
-      mode: "apply",
+      stepTimeoutMs: 60_000,
       approveReplace: false,
       interactive: false,
       concurrency: 1,

@@ -26,7 +26,7 @@ async function file(name: string, text: string): Promise<string> {
 }
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { RHX_STATE_DIR: stateDir, CI: "true", RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP ?? "", ...extra };
+  return { RHX_STATE_DIR: stateDir, CI: "true", ...extra };
 }
 
 beforeAll(async () => {

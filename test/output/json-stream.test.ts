@@ -21,7 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const env = () => ({ RHX_STATE_DIR: stateDir, CI: "true", RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP ?? "" });
+const env = () => ({ RHX_STATE_DIR: stateDir, CI: "true" });
 
 async function writeCluster(name: string, port: number, setup: string[]): Promise<string> {
   const path = join(dir, `${name}.yaml`);

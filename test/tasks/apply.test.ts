@@ -2,15 +2,20 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
+import type { ListrRendererFactory } from "listr2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { reportFailure } from "../../src/cli/main.ts";
 import type { ClusterSpec, LoadedCluster } from "../../src/config/cluster.ts";
 import { ExitCode } from "../../src/errors/exit-codes.ts";
 import { RhxError } from "../../src/errors/rhx-error.ts";
+import { type ApplyInput, applyClusters } from "../../src/pipeline/apply.ts";
+import { planOnly } from "../../src/pipeline/plan-only.ts";
 import type { CheckResult } from "../../src/preflight/types.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { statePaths } from "../../src/state/paths.ts";
 import { readState } from "../../src/state/store.ts";
-import { type ApplyOptions, runApply } from "../../src/tasks/apply.ts";
 import { Output } from "../../src/ui/output.ts";
+import { expectValidEvents } from "../helpers/run-cli.ts";
 import { FakeDriver, loaded, running, spec } from "./fakes.ts";
 
 let dir: string;
@@ -33,13 +38,13 @@ interface Harness {
   stderr: Sink;
   stdout: Sink;
   preflight: ReturnType<typeof vi.fn>;
-  options: ApplyOptions;
+  options: ApplyInput;
 }
 
 function harness(
   clusters: LoadedCluster[],
   drivers: Map<string, FakeDriver>,
-  overrides: Partial<ApplyOptions> & { checks?: CheckResult[] } = {},
+  overrides: Partial<ApplyInput> & { checks?: CheckResult[] } = {},
 ): Harness {
   const stderr = new Sink();
   const stdout = new Sink();
@@ -54,10 +59,10 @@ function harness(
       output: new Output({ json: false, color: false, verbose: false, stdout, stderr }),
       stateDir: dir,
       signal: new AbortController().signal,
-      env: {},
+      redactor: new Redactor(),
       driverFor: async (cluster) => drivers.get(cluster.spec.name)!,
       preflight,
-      mode: "apply",
+      stepTimeoutMs: 60_000,
       approveReplace: false,
       interactive: false,
       concurrency: 4,
@@ -74,7 +79,7 @@ async function apply(
   overrides: Parameters<typeof harness>[2] = {},
 ) {
   const h = harness([loaded(clusterSpec)], new Map([[clusterSpec.name, driver]]), overrides);
-  const outcome = await runApply(h.options).then(
+  const outcome = await applyClusters(h.options).then(
     (result) => ({ result, error: undefined }),
     (error: unknown) => ({ result: undefined, error }),
   );
@@ -85,7 +90,7 @@ async function locks(): Promise<string[]> {
   return readdir(join(dir, "locks")).catch(() => []);
 }
 
-describe("runApply", () => {
+describe("applyClusters", () => {
   it("creates a cluster, then a re-apply only looks (one status, no pre-flight)", async () => {
     const driver = new FakeDriver();
     const first = await apply(spec(), driver);
@@ -202,8 +207,9 @@ describe("runApply", () => {
 
   it("does not lock for a plan", async () => {
     const driver = new FakeDriver();
-    const { result } = await apply(spec(), driver, { mode: "plan" });
-    expect(result?.plans.map((p) => p.plan.action)).toEqual(["create"]);
+    const h = harness([loaded(spec())], new Map([["dev", driver]]));
+    const result = await planOnly(h.options);
+    expect(result.planned.map((p) => p.plan.action)).toEqual(["create"]);
     expect(driver.ops()).toEqual(["status"]);
     expect(await readdir(dir)).not.toContain("locks");
   });
@@ -263,7 +269,7 @@ describe("runApply", () => {
     ]);
     drivers.get("a")!.launchError = new RhxError({ code: "RHX_LAUNCH_PULL_DENIED", message: "denied" });
     const h = harness([loaded(a), loaded(b)], drivers);
-    const result = await runApply(h.options);
+    const result = await applyClusters(h.options);
     expect(result.exitCode).toBe(ExitCode.StepFailed);
     expect(result.outcomes.map((o) => [o.name, o.ok])).toEqual([
       ["a", false],
@@ -281,7 +287,7 @@ describe("runApply", () => {
     driver.hang = { op: "exec", match: "echo two" };
     const controller = new AbortController();
     const h = harness([loaded(spec())], new Map([["dev", driver]]), { signal: controller.signal });
-    const pending = runApply(h.options);
+    const pending = applyClusters(h.options);
     await driver.hanging;
     controller.abort();
     const result = await pending;
@@ -300,7 +306,7 @@ describe("runApply", () => {
     const h = harness([loaded(spec())], new Map([["dev", driver]]), {
       output: new Output({ json: true, color: false, verbose: false, stdout, stderr }),
     });
-    await runApply(h.options);
+    await applyClusters(h.options);
     const events = stdout.text
       .trim()
       .split("\n")
@@ -316,5 +322,93 @@ describe("runApply", () => {
     ]);
     expect(events.at(-1)?.type).toBe("summary");
     expect(stderr.text).toBe("");
+  });
+});
+
+/** A listr renderer that breaks before any task runs: an error outside every step. */
+class BrokenRenderer {
+  static nonTTY = true;
+  static rendererOptions = {};
+  static rendererTaskOptions = {};
+  render(): void {
+    throw new Error("the renderer broke");
+  }
+  end(): void {}
+}
+
+describe("outcomes are pending until proven", () => {
+  it("a task-runner error outside any step is rethrown: exit 1, and no cluster is called ready", async () => {
+    const driver = new FakeDriver();
+    const h = harness([loaded(spec())], new Map([["dev", driver]]), {
+      renderer: BrokenRenderer as unknown as ListrRendererFactory,
+    });
+    const exitCode = await applyClusters(h.options).then(
+      (result) => result.exitCode,
+      (error: unknown) => reportFailure(h.options.output, error),
+    );
+    expect(exitCode).toBe(ExitCode.StepFailed);
+    expect(h.stderr.text).toContain("RHX_INTERNAL");
+    expect(h.stderr.text).toContain("the renderer broke");
+    expect(h.stderr.text).not.toContain("is ready");
+    expect(driver.ops()).not.toContain("launch");
+    expect(await locks()).toEqual([]);
+  });
+
+  it("an observer that throws at the end stops the run before a person is told it is ready", async () => {
+    const driver = new FakeDriver();
+    const h = harness([loaded(spec())], new Map([["dev", driver]]), {
+      observe: (event) => {
+        if (event.type === "summary") throw new Error("the reporter broke");
+      },
+    });
+    const exitCode = await applyClusters(h.options).then(
+      (result) => result.exitCode,
+      (error: unknown) => reportFailure(h.options.output, error),
+    );
+    expect(exitCode).toBe(ExitCode.StepFailed);
+    expect(h.stderr.text).toContain("the reporter broke");
+    expect(h.stderr.text).not.toContain("is ready");
+    expect(await locks()).toEqual([]);
+  });
+
+  it("a failure keeps one code from the step event to the error event", async () => {
+    const driver = new FakeDriver();
+    driver.launchError = new Error("not an RhxError");
+    const stdout = new Sink();
+    const h = harness([loaded(spec())], new Map([["dev", driver]]), {
+      output: new Output({ json: true, color: false, verbose: false, stdout, stderr: new Sink() }),
+    });
+    const result = await applyClusters(h.options);
+    expect(result.exitCode).toBe(ExitCode.StepFailed);
+    const events = stdout.text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; code?: string });
+    const codes = events
+      .filter((e) => e.type === "step-failed" || e.type === "error")
+      .map((e) => [e.type, e.code]);
+    expect(codes).toEqual([
+      ["step-failed", "RHX_STEP_FAILED"],
+      ["error", "RHX_STEP_FAILED"],
+    ]);
+    expect(result.outcomes).toEqual([
+      expect.objectContaining({ name: "dev", ok: false, code: "RHX_STEP_FAILED" }),
+    ]);
+  });
+
+  it("hands every event to an injected observer, each valid against the published schema", async () => {
+    const driver = new FakeDriver();
+    const seen: string[] = [];
+    const stdout = new Sink();
+    const h = harness([loaded(spec())], new Map([["dev", driver]]), {
+      output: new Output({ json: true, color: false, verbose: false, stdout, stderr: new Sink() }),
+      observe: (event) => seen.push(event.type),
+    });
+    await applyClusters(h.options);
+    expect(seen[0]).toBe("plan");
+    expect(seen.at(-1)).toBe("summary");
+    expect(seen.filter((t) => t === "step-finished")).toHaveLength(6);
+    expectValidEvents(stdout.text, true);
+    expect(stdout.text.trim().split("\n")).toHaveLength(seen.length);
   });
 });

@@ -1,10 +1,10 @@
 import type { ClusterSpec, LoadedCluster } from "../../src/config/cluster.ts";
 import type { Driver, ExecResult, LiveCluster, StepOptions } from "../../src/drivers/types.ts";
 import { RhxError } from "../../src/errors/rhx-error.ts";
+import { applySteps, type StepDef } from "../../src/pipeline/steps.ts";
 import { type ClusterPlan, createPlan } from "../../src/plan/create-plan.ts";
 import { type Fingerprinter, fingerprinterFromKey } from "../../src/state/fingerprint.ts";
 import type { ClusterState } from "../../src/state/schema.ts";
-import { applySteps, type StepDef } from "../../src/tasks/steps.ts";
 
 /** One fixed key: fingerprints are deterministic across tests. */
 export const fingerprint: Fingerprinter = fingerprinterFromKey(Buffer.alloc(32, 7));

@@ -34,7 +34,6 @@ afterAll(async () => {
 const baseEnv = (extra: Record<string, string> = {}) => ({
   RHX_STATE_DIR: stateDir,
   CI: "true",
-  RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP ?? "",
   ...extra,
 });
 

@@ -95,7 +95,6 @@ async function rhx(dir: string, argv: string[]) {
       TMPDIR: rhxTmp,
       PATH: `${binDir}:${process.env.PATH}`,
       CI: "true",
-      RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP ?? "",
     },
   });
   transcripts.push(`$ rhx ${argv.join(" ")}\n${result.stdout}\n${result.stderr}`);

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { SafeCancel } from "../../src/watch/cancel.ts";
 
 const started = (cancel: SafeCancel, cluster: string, step: string) =>
-  cancel.onEvent("step-started", { cluster, step });
+  cancel.observe({ type: "step-started", cluster, step, title: step });
 const finished = (cancel: SafeCancel, cluster: string, step: string) =>
-  cancel.onEvent("step-finished", { cluster, step });
+  cancel.observe({ type: "step-finished", cluster, step, durationMs: 1 });
 
 describe("SafeCancel", () => {
   it("before the pipeline runs (loading, planning, a prompt), a request stops at once", () => {
@@ -38,7 +38,14 @@ describe("SafeCancel", () => {
     cancel.request();
     expect(cancel.signal.aborted).toBe(false);
     // A failed teardown ends the replace: nothing more is started, so stopping is safe.
-    cancel.onEvent("step-failed", { cluster: "a", step: "teardown" });
+    cancel.observe({
+      type: "step-failed",
+      cluster: "a",
+      step: "teardown",
+      durationMs: 1,
+      code: "RHX_COMMAND_FAILED",
+      message: "failed",
+    });
     expect(cancel.signal.aborted).toBe(true);
   });
 

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { DECLINED } from "../../src/watch/decide.ts";
 import { formatStatus, lastResult, pendingPhrase, StatusLine } from "../../src/watch/status.ts";
 
@@ -33,7 +34,7 @@ describe("status line", () => {
 
   it("without a terminal: one plain line each time, no carriage return or escape", () => {
     const out = sink();
-    const line = new StatusLine(out.stream, false);
+    const line = new StatusLine(out.stream, false, new Redactor());
     line.show("watching a");
     line.clear();
     line.show("watching a");
@@ -42,7 +43,7 @@ describe("status line", () => {
 
   it("on a terminal: redrawn in place, cut to the width, cleared before other output", () => {
     const out = sink();
-    const line = new StatusLine(out.stream, true);
+    const line = new StatusLine(out.stream, true, new Redactor());
     line.show("x".repeat(100));
     line.clear();
     line.clear();

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { docker, removeContainers, uniqueName } from "../helpers/docker-env.ts";
+import { expectValidEvents } from "../helpers/run-cli.ts";
 
 /**
  * Runs `rhx apply --watch --json` as a child process on real files, the way a person's terminal would
@@ -43,6 +44,8 @@ export function startWatch(options: { cwd: string; stateDir: string; args?: stri
     },
   );
   const events: WatchEvent[] = [];
+  /** Lines that broke the published event schema: `stop()` fails the test with them. */
+  const invalid: string[] = [];
   let stderr = "";
   let buffered = "";
   const waiters = new Set<() => void>();
@@ -53,7 +56,15 @@ export function startWatch(options: { cwd: string; stateDir: string; args?: stri
     buffered += chunk;
     const lines = buffered.split("\n");
     buffered = lines.pop() ?? "";
-    for (const line of lines) if (line.trim() !== "") events.push(JSON.parse(line) as WatchEvent);
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      try {
+        expectValidEvents(`${line}\n`, true);
+      } catch (error) {
+        invalid.push((error as Error).message);
+      }
+      events.push(JSON.parse(line) as WatchEvent);
+    }
     notify();
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -106,6 +117,7 @@ export function startWatch(options: { cwd: string; stateDir: string; args?: stri
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
       const result = await exited;
       clearTimeout(timer);
+      if (invalid.length > 0) throw new Error(invalid.join("\n"));
       return result;
     },
   };

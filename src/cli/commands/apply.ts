@@ -1,22 +1,12 @@
-import { driverFor, driverKind } from "../../drivers/select.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { UsageError } from "../../errors/rhx-error.ts";
+import { applyClusters } from "../../pipeline/apply.ts";
+import { type ApplyFlags, DEFAULT_STEP_TIMEOUT_MS, runSettings } from "../../pipeline/context.ts";
 import { isPlanFilePath, readPlanFile } from "../../plan/plan-file.ts";
-import { runPreflight } from "../../preflight/run-preflight.ts";
-import { type ApplyOptions, runApply } from "../../tasks/apply.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { LIMITS, parseConcurrency, parseDuration } from "../flags.ts";
 import { loadForAction } from "../load.ts";
 import { checkStateDir } from "../state-dir.ts";
-
-export interface ApplyFlags {
-  yes: boolean;
-  allowReplace: boolean;
-  concurrency: number;
-  lockTimeoutMs: number;
-  watch: boolean;
-  stepTimeoutMs: number;
-}
 
 export function readApplyFlags(options: Record<string, unknown>): ApplyFlags {
   return {
@@ -34,34 +24,6 @@ export function readApplyFlags(options: Record<string, unknown>): ApplyFlags {
   };
 }
 
-/** A setup command that never ends must not hold a lock (and a machine) forever. */
-export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60_000;
-
-export function applyOptions(
-  ctx: CommandContext,
-  flags: ApplyFlags,
-  mode: "plan" | "apply",
-): Omit<ApplyOptions, "clusters"> {
-  return {
-    output: ctx.output,
-    stateDir: ctx.globals.stateDir,
-    signal: ctx.signal,
-    env: ctx.env,
-    mode,
-    approveReplace: flags.yes || flags.allowReplace,
-    interactive: ctx.interactive && !ctx.globals.json,
-    concurrency: flags.concurrency,
-    lockTimeoutMs: flags.lockTimeoutMs,
-    stepTimeoutMs: flags.stepTimeoutMs,
-    // -v streams every output line, which a redrawing renderer would swallow.
-    liveRenderer: ctx.interactive && !ctx.globals.json && !ctx.globals.verbose,
-    driverFor: (cluster) =>
-      driverFor(driverKind(cluster.spec.provider), { env: ctx.env, stateDir: ctx.globals.stateDir }),
-    preflight: (cluster, driver, running, launching) =>
-      runPreflight(cluster, driver, { signal: ctx.signal, env: ctx.env, clusterRunning: running, launching }),
-  };
-}
-
 /** `rhx apply [FILE...]`: load → validate → pre-flight → plan → launch → setup → server → ready. */
 export async function run(
   ctx: CommandContext,
@@ -74,6 +36,12 @@ export async function run(
     const { watchApply } = await import("../../watch/watch-apply.ts");
     return watchApply(ctx, files, flags);
   }
+  const common = {
+    ...runSettings(ctx, flags),
+    output: ctx.output,
+    approveReplace: flags.yes || flags.allowReplace,
+    interactive: ctx.interactive && !ctx.globals.json,
+  };
   const planPath = files.length === 1 && isPlanFilePath(files[0]!) ? files[0]! : undefined;
   if (planPath) {
     // A saved plan names its own files; it is the approval, so it needs no --yes.
@@ -83,8 +51,8 @@ export async function run(
       file.files,
     );
     await checkStateDir(ctx.globals.stateDir);
-    const result = await runApply({
-      ...applyOptions(ctx, flags, "apply"),
+    const result = await applyClusters({
+      ...common,
       clusters: loaded.clusters,
       savedPlan: { path: planPath, file },
     });
@@ -95,6 +63,5 @@ export async function run(
   const loaded = await loadForAction(ctx, files);
   if (loaded.clusters.length === 0) return ExitCode.ConfigInvalid;
   await checkStateDir(ctx.globals.stateDir);
-  const result = await runApply({ ...applyOptions(ctx, flags, "apply"), clusters: loaded.clusters });
-  return result.exitCode;
+  return (await applyClusters({ ...common, clusters: loaded.clusters })).exitCode;
 }

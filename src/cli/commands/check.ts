@@ -1,9 +1,9 @@
 import { driverFor, driverKind } from "../../drivers/select.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { isRhxError } from "../../errors/rhx-error.ts";
+import { mapBounded } from "../../pipeline/bounded.ts";
 import { runPreflight } from "../../preflight/run-preflight.ts";
 import type { CheckResult } from "../../preflight/types.ts";
-import { mapBounded } from "../../tasks/bounded.ts";
 import { escapeMessage } from "../../ui/escape.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { loadForAction } from "../load.ts";

@@ -1,8 +1,8 @@
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
+import { confirm } from "../../pipeline/confirm.ts";
 import { acquireLock } from "../../state/lock.ts";
 import { removeState } from "../../state/store.ts";
-import { confirm } from "../../tasks/confirm.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { LIMITS, parseDuration } from "../flags.ts";
 import { resolveTargets } from "../load.ts";
@@ -56,7 +56,7 @@ export async function run(
       );
     } catch (error) {
       failed = true;
-      const { reportError } = await import("../../tasks/apply.ts");
+      const { reportError } = await import("../../pipeline/report-error.ts");
       reportError(ctx.output, name, error);
     } finally {
       await lock.release();

@@ -1,11 +1,12 @@
 import { resolve } from "node:path";
 import { ExitCode } from "../../errors/exit-codes.ts";
-import { runApply } from "../../tasks/apply.ts";
+import { runSettings } from "../../pipeline/context.ts";
+import { planOnly } from "../../pipeline/plan-only.ts";
 import { type CommandContext, type CommandResult, filesOrDefault } from "../context.ts";
 import { loadForAction } from "../load.ts";
 import { checkOutputPath, isWriteOf, writeFailed } from "../output-path.ts";
 import { checkStateDir } from "../state-dir.ts";
-import { applyOptions, readApplyFlags } from "./apply.ts";
+import { readApplyFlags } from "./apply.ts";
 
 /** `rhx plan [FILE...]`: what apply would do, classified; `--detailed-exitcode` → 2 when it would act. */
 export async function run(
@@ -20,10 +21,11 @@ export async function run(
   if (out !== undefined) await checkOutputPath(resolve(ctx.cwd, out), out, "--out", "cluster.plan");
   const loaded = await loadForAction(ctx, files);
   await checkStateDir(ctx.globals.stateDir);
-  const result = await runApply({
-    ...applyOptions(ctx, flags, "plan"),
+  const result = await planOnly({
+    ...runSettings(ctx, flags),
+    output: ctx.output,
     clusters: loaded.clusters,
-    savePlanTo: out
+    saveTo: out
       ? {
           path: resolve(ctx.cwd, out),
           files: filesOrDefault(files).map((f) => resolve(ctx.cwd, f)),
@@ -34,7 +36,7 @@ export async function run(
     throw out !== undefined && isWriteOf(error, resolve(ctx.cwd, out)) ? writeFailed(error, out) : error;
   });
   if (result.exitCode !== ExitCode.Ok) return result.exitCode;
-  const changes = result.plans.some((p) => p.plan.action !== "no-op");
+  const changes = result.planned.some((p) => p.plan.action !== "no-op");
   ctx.output.event("summary", { command: "plan", ok: true, changes });
   return changes && options.detailedExitcode === true ? ExitCode.PlanHasChanges : ExitCode.Ok;
 }

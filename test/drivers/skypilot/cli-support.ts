@@ -62,7 +62,6 @@ export class SkyCliBox {
       FAKE_SKY_VERSION: this.version,
       FAKE_SKY_STATE: this.skyState,
       FAKE_SKY_RECORD: this.record,
-      ...(process.env.RHX_EVENTS_TAP ? { RHX_EVENTS_TAP: process.env.RHX_EVENTS_TAP } : {}),
       ...extra,
     };
   }

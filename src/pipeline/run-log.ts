@@ -2,7 +2,7 @@ import type { WriteStream } from "node:fs";
 import { mkdir, open, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { RhxError } from "../errors/rhx-error.ts";
-import { redact } from "../secrets/redactor.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import { statePaths } from "../state/paths.ts";
 import { sinkError } from "../state/sink-error.ts";
 
@@ -19,9 +19,11 @@ export class RunLog {
   #stream: WriteStream | undefined;
   #lines = 0;
   #failure: RhxError | undefined;
+  readonly #redactor: Redactor;
 
-  constructor(stateDir: string, cluster: string, runId: string) {
+  constructor(stateDir: string, cluster: string, runId: string, redactor: Redactor) {
     this.path = join(statePaths(stateDir, cluster).logs, `${runId}.log`);
+    this.#redactor = redactor;
   }
 
   /** Creates the log file; throws RHX_RUN_LOG_UNWRITABLE when it cannot. */
@@ -42,7 +44,7 @@ export class RunLog {
   write(step: string, line: string): void {
     if (!this.#stream || this.#failure) return;
     this.#lines++;
-    this.#stream.write(`${new Date().toISOString()} [${step}] ${redact(line)}\n`);
+    this.#stream.write(`${new Date().toISOString()} [${step}] ${this.#redactor.redact(line)}\n`);
   }
 
   /** Whether the log holds anything worth pointing at. */
