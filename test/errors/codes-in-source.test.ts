@@ -15,7 +15,8 @@ import { ROOT } from "../helpers/run-cli.ts";
 const NOT_CODES: Readonly<Record<string, string>> = {
   RHX_DEBUG: "environment variable: show stack traces",
   RHX_STATE_DIR: "environment variable: the state dir",
-  RHX_EVENTS_TAP: "environment variable: the test suite's copy of --json events",
+  RHX_CODE_CACHE: "environment variable: 0 turns the bundle's V8 code cache off",
+  RHX_BUNDLE_HASH: "the build's hash of the bundle, keying its code cache",
   RHX_EXEC_ID: "marker in the local driver's exec script",
 };
 
