@@ -17,6 +17,7 @@ import { freePort } from "./helpers/docker-registry.ts";
 import { OCI_INDEX, sha256 } from "./helpers/push.ts";
 import { leaks, secretForms } from "./helpers/secrets.ts";
 import { closeAll, hostOf, listen } from "./helpers/token-registry.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 
 const USER = "alice";
 const PASSWORD = "Pw-rhx-c0ffee-network-DO-NOT-LEAK";
@@ -48,6 +49,7 @@ function image(host: string) {
 
 async function check(host: string, options: Partial<CheckImageOptions> = {}) {
   const result = await checkImage({
+    redactor: new Redactor(),
     image: image(host),
     credentials: { username: USER, password: PASSWORD },
     ...options,

@@ -26,6 +26,7 @@ import {
   type TokenRegistry,
   type TokenRegistryOptions,
 } from "./helpers/token-registry.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 
 const USER = "alice";
 const PASSWORD = "Pw-rhx-b3a1d0-bearer-DO-NOT-LEAK";
@@ -91,6 +92,7 @@ async function check(reg: TokenRegistry, name: string, options: Partial<CheckIma
   const parsed = parseImageReference(`${reg.host}/${name}`);
   if (!parsed.ok) throw new Error(parsed.message);
   const result: ImageCheckResult = await checkImage({
+    redactor: new Redactor(),
     image: parsed.value,
     credentials: GOOD,
     timeoutMs: 5000,
@@ -274,7 +276,7 @@ describe("where the password may go", () => {
     };
     const image = parseImageReference("registry.example.test/org/app:1");
     if (!image.ok) throw new Error(image.message);
-    const result = await checkImage({ image: image.value, credentials: GOOD, fetch: fake });
+    const result = await checkImage({ redactor: new Redactor(), image: image.value, credentials: GOOD, fetch: fake });
     seen.push(result);
     expect(result).toMatchObject({ ok: false, code: RHX_REGISTRY_ERROR });
     expect(result.ok ? "" : result.message).toMatch(/plain HTTP, so rhx will not send the password there/);
@@ -297,7 +299,7 @@ describe("where the password may go", () => {
     };
     const image = parseImageReference("registry.example.test/org/app:1");
     if (!image.ok) throw new Error(image.message);
-    const result = await checkImage({ image: image.value, credentials: GOOD, fetch: fake });
+    const result = await checkImage({ redactor: new Redactor(), image: image.value, credentials: GOOD, fetch: fake });
     seen.push(result);
     expect(result).toMatchObject({ ok: false, code: RHX_REGISTRY_ERROR });
     expect(calls).toEqual(["https://registry.example.test/v2/", "https://evil.example.test/v2/"]);
