@@ -1,5 +1,6 @@
 import type { ClusterSpec, LoadedCluster } from "../../src/config/cluster.ts";
 import type { Driver, ExecResult, LiveCluster, StepOptions } from "../../src/drivers/types.ts";
+import type { CheckResult } from "../../src/preflight/types.ts";
 import { RhxError } from "../../src/errors/rhx-error.ts";
 import { type ClusterPlan, createPlan } from "../../src/plan/create-plan.ts";
 import { type Fingerprinter, fingerprinterFromKey } from "../../src/state/fingerprint.ts";
@@ -71,6 +72,11 @@ export class FakeDriver implements Driver {
   }
 
   setAutostop?: NonNullable<Driver["setAutostop"]>;
+
+  /** The tests of this layer pass their own pre-flight callback; the driver's own checks all pass. */
+  async preflight(): Promise<CheckResult[]> {
+    return [];
+  }
 
   withAutostop(): this {
     this.setAutostop = async (_spec, options) => this.#call({ op: "setAutostop" }, options);
