@@ -226,7 +226,8 @@ class SecretCheck {
   ) {}
 
   check(value: string | undefined, name: string, path: readonly PathSegment[]): void {
-    if (value === undefined || value === "" || this.redactor.register(value) || this.#warned.has(name)) return;
+    if (value === undefined || value === "" || this.redactor.register(value) || this.#warned.has(name))
+      return;
     this.#warned.add(name);
     this.diagnostics.push({
       code: "RHX_SECRET_TOO_SHORT",

@@ -75,11 +75,7 @@ export function describeFailure(headline: string, tail: readonly string[]): stri
   return tail.length === 0 ? headline : `${headline}:\n${tail.map((line) => `  ${line}`).join("\n")}`;
 }
 
-export async function run(
-  file: string,
-  args: readonly string[],
-  options: RunOptions,
-): Promise<RunResult> {
+export async function run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const { redactor } = options;
   const command = formatCommand(file, args, redactor);
   const tailSize = options.tailLines ?? DEFAULT_TAIL_LINES;

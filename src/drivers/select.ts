@@ -30,7 +30,11 @@ const cache = new WeakMap<Redactor, WeakMap<Environment, Map<string, Promise<Dri
 /** Drivers are imported on first use: `rhx validate` never loads execa, a local apply never loads sky code. */
 export function driverFor(kind: DriverKind, environment: DriverEnvironment): Promise<Driver> {
   const redactor = environment.redactor ?? processWideRedactor();
-  const drivers = memo(memo(cache, redactor, () => new WeakMap()), environment.env, () => new Map());
+  const drivers = memo(
+    memo(cache, redactor, () => new WeakMap()),
+    environment.env,
+    () => new Map(),
+  );
   const key = `${kind}:${environment.stateDir}`;
   let driver = drivers.get(key);
   if (!driver) {
@@ -46,11 +50,7 @@ export function driverFor(kind: DriverKind, environment: DriverEnvironment): Pro
   return driver;
 }
 
-function memo<K extends object, V>(
-  map: WeakMap<K, V> | Map<K, V>,
-  key: K,
-  make: () => V,
-): V {
+function memo<K extends object, V>(map: WeakMap<K, V> | Map<K, V>, key: K, make: () => V): V {
   let value = map.get(key);
   if (value === undefined) {
     value = make();

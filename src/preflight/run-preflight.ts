@@ -18,7 +18,7 @@ export async function runPreflight(
     check().catch((error: unknown): CheckResult => failedToRun(id, error));
   const results = await Promise.all([
     guarded("driver", () => driver.preflight(cluster, { signal, clusterRunning })),
-    ...(options.launching ?? true
+    ...((options.launching ?? true)
       ? [
           guarded("registry", () =>
             checkRegistry(cluster, { signal, redactor: options.redactor ?? processWideRedactor() }),

@@ -26,9 +26,13 @@ const exec = (file: string, args: readonly string[], options: Omit<RunOptions, "
 describe("run", () => {
   it("returns stdout, stderr, the exit code and an interleaved tail", async () => {
     const lines: string[] = [];
-    const result = await exec(node, script("console.log('one'); console.error('two'); console.log('three')"), {
-      onOutput: (line) => lines.push(line),
-    });
+    const result = await exec(
+      node,
+      script("console.log('one'); console.error('two'); console.log('three')"),
+      {
+        onOutput: (line) => lines.push(line),
+      },
+    );
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("one\nthree");
     expect(result.stderr).toBe("two");
@@ -109,9 +113,9 @@ describe("run", () => {
   it("cancels through the AbortSignal with RHX_CANCELLED and exit code 130", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
-    const error = await exec(node, script("setInterval(() => {}, 1000)"), { signal: controller.signal }).catch(
-      (e) => e,
-    );
+    const error = await exec(node, script("setInterval(() => {}, 1000)"), {
+      signal: controller.signal,
+    }).catch((e) => e);
     expect(error.code).toBe("RHX_CANCELLED");
     expect(error.exitCode).toBe(130);
   });

@@ -11,10 +11,10 @@ import {
   RHX_REGISTRY_AUTH_REJECTED,
   RHX_REGISTRY_AUTH_REQUIRED,
 } from "../../src/registry/errors.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { type RunningRegistry, startDockerRegistry } from "./helpers/docker-registry.ts";
 import { type Descriptor, DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, Pusher } from "./helpers/push.ts";
 import { leaks, secretForms } from "./helpers/secrets.ts";
-import { Redactor } from "../../src/secrets/redactor.ts";
 
 const USER = "alice";
 const PASSWORD = "Pw-rhx-7f3c9e-registry-DO-NOT-LEAK";

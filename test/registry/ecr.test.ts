@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { resolveImage } from "../../src/image/reference.ts";
 import { checkImage } from "../../src/registry/client.ts";
 import { RHX_REGISTRY_AUTH_REJECTED } from "../../src/registry/errors.ts";
-import { leaks, secretForms } from "./helpers/secrets.ts";
 import { Redactor } from "../../src/secrets/redactor.ts";
+import { leaks, secretForms } from "./helpers/secrets.ts";
 
 const ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com";
 const PASSWORD = "eyJwYXlsb2FkIjoiZXhwaXJlZC1FQ1ItdG9rZW4tRE8tTk9ULUxFQUsifQ";

@@ -13,11 +13,11 @@ import {
   RHX_REGISTRY_TLS,
   RHX_REGISTRY_UNREACHABLE,
 } from "../../src/registry/errors.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { freePort } from "./helpers/docker-registry.ts";
 import { OCI_INDEX, sha256 } from "./helpers/push.ts";
 import { leaks, secretForms } from "./helpers/secrets.ts";
 import { closeAll, hostOf, listen } from "./helpers/token-registry.ts";
-import { Redactor } from "../../src/secrets/redactor.ts";
 
 const USER = "alice";
 const PASSWORD = "Pw-rhx-c0ffee-network-DO-NOT-LEAK";

@@ -1,8 +1,8 @@
 import type { ClusterSpec, LoadedCluster } from "../../src/config/cluster.ts";
 import type { Driver, ExecResult, LiveCluster, StepOptions } from "../../src/drivers/types.ts";
-import type { CheckResult } from "../../src/preflight/types.ts";
 import { RhxError } from "../../src/errors/rhx-error.ts";
 import { type ClusterPlan, createPlan } from "../../src/plan/create-plan.ts";
+import type { CheckResult } from "../../src/preflight/types.ts";
 import { type Fingerprinter, fingerprinterFromKey } from "../../src/state/fingerprint.ts";
 import type { ClusterState } from "../../src/state/schema.ts";
 import { applySteps, type StepDef } from "../../src/tasks/steps.ts";

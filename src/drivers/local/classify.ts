@@ -90,7 +90,8 @@ export function loginError(stderr: string, credentials: DockerCredentials, redac
   const fail = failWith(redactor);
   const kind = classifyDockerError(stderr);
   const server = credentials.server;
-  if (kind === "engine-unreachable" || kind === "engine-permission") return engineUnreachable(stderr, redactor);
+  if (kind === "engine-unreachable" || kind === "engine-permission")
+    return engineUnreachable(stderr, redactor);
   if (kind === "registry-unreachable") {
     return fail(
       "RHX_LAUNCH_REGISTRY_UNREACHABLE",
@@ -117,7 +118,8 @@ export function pullError(
   const fail = failWith(redactor);
   const kind = classifyDockerError(stderr);
   const reason = daemonReason(stderr);
-  if (kind === "engine-unreachable" || kind === "engine-permission") return engineUnreachable(stderr, redactor);
+  if (kind === "engine-unreachable" || kind === "engine-permission")
+    return engineUnreachable(stderr, redactor);
   if (kind === "image-not-found") {
     return fail(
       "RHX_LAUNCH_IMAGE_NOT_FOUND",
@@ -146,7 +148,8 @@ export function pullError(
 export function runError(stderr: string, image: string, redactor: Redactor): RhxError {
   const fail = failWith(redactor);
   const kind = classifyDockerError(stderr);
-  if (kind === "engine-unreachable" || kind === "engine-permission") return engineUnreachable(stderr, redactor);
+  if (kind === "engine-unreachable" || kind === "engine-permission")
+    return engineUnreachable(stderr, redactor);
   const noShell = /\/bin\/sh.*(no such file|not found)|exec format error/i.test(stderr);
   return fail(
     "RHX_LAUNCH_FAILED",

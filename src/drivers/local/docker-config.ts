@@ -43,7 +43,9 @@ async function contextHost(cli: DockerCli, signal: AbortSignal | undefined): Pro
   let context = cli.env.DOCKER_CONTEXT;
   if (!context) {
     try {
-      const config = JSON.parse(await readFile(join(userDockerConfigDir(cli.env), "config.json"), "utf8")) as {
+      const config = JSON.parse(
+        await readFile(join(userDockerConfigDir(cli.env), "config.json"), "utf8"),
+      ) as {
         currentContext?: string;
       };
       context = config.currentContext;

@@ -9,9 +9,9 @@ import { type RunOptions, type RunResult, resolveProgram, run } from "../exec.ts
 import type { Environment } from "../types.ts";
 import { PROBE_TIMEOUT_MS, probeError, probeSky, type SkyInfo, type SkyProbe, skyNotFound } from "./probe.ts";
 
+export type { Environment, SkyInfo, SkyProbe };
 // Callers (tests) find the program the same way the driver does.
 export { resolveProgram };
-export type { Environment, SkyInfo, SkyProbe };
 
 export interface SkyCli {
   /** The program spawned: an absolute path when found on PATH. */

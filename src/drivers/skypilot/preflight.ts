@@ -114,7 +114,11 @@ function instanceRoleSupport(cluster: LoadedCluster, version: SkyVersion): Check
 }
 
 /** `sky check [-o json] [CLOUD]`: enabled clouds with compute, and why the wanted one is not. */
-async function checkCloud(cluster: LoadedCluster, context: CheckContext, probe: SkyInfo): Promise<CheckResult> {
+async function checkCloud(
+  cluster: LoadedCluster,
+  context: CheckContext,
+  probe: SkyInfo,
+): Promise<CheckResult> {
   const provider = cluster.spec.provider;
   const cloud = isCloudProvider(provider) ? provider : undefined;
   const title = cloud ? `${cloudRepr(provider)} credentials (sky check)` : "a cloud to launch on (sky check)";

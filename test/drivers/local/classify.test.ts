@@ -69,7 +69,9 @@ describe("messages", () => {
       'Docker login failed: the password was rejected by registry.example.com for user "alice".',
     );
     expect(error.hint).toContain("SKYPILOT_DOCKER_PASSWORD");
-    expect(loginError(TEXTS.loginRejected, { ...creds, source: "config" }, redactor).hint).toContain("docker.password");
+    expect(loginError(TEXTS.loginRejected, { ...creds, source: "config" }, redactor).hint).toContain(
+      "docker.password",
+    );
   });
 
   it("turns the other pull failures into their codes", () => {

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local/index.ts";
 import { MASK, Redactor } from "../../../src/secrets/redactor.ts";
 import { docker, requireDocker, TEST_IMAGES } from "../../helpers/docker-env.ts";

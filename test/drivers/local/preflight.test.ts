@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDockerCli } from "../../../src/drivers/local/docker.ts";
 import { createLocalDriver, engineReachable, isPortFree } from "../../../src/drivers/local/index.ts";
 import { Redactor } from "../../../src/secrets/redactor.ts";
-import { clusterOf } from "../../preflight/support.ts";
 import { freePort, requireDocker } from "../../helpers/docker-env.ts";
+import { clusterOf } from "../../preflight/support.ts";
 
 let server: Server | undefined;
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local/index.ts";
-import { Redactor } from "../../../src/secrets/redactor.ts";
 import { healthUrl } from "../../../src/drivers/local/server.ts";
 import { serverStartCommand } from "../../../src/runhouse/commands.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
 import { freePort, requireDocker, TEST_IMAGES } from "../../helpers/docker-env.ts";
 import { clusterSpec, step, sweep } from "./support.ts";
 
