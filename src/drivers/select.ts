@@ -2,7 +2,7 @@ import type { Provider } from "../config/schema.ts";
 import { processWideRedactor, type Redactor } from "../secrets/redactor.ts";
 import { safeHost } from "../state/owner.ts";
 import { runDir } from "../state/paths.ts";
-import type { Driver, Environment } from "./types.ts";
+import type { Driver, Environment, RunContext } from "./types.ts";
 
 export type DriverKind = Driver["kind"];
 
@@ -38,7 +38,7 @@ export function driverFor(kind: DriverKind, environment: DriverEnvironment): Pro
   const key = `${kind}:${environment.stateDir}`;
   let driver = drivers.get(key);
   if (!driver) {
-    const context = { env: environment.env, stateDir: environment.stateDir, redactor };
+    const context: RunContext = { env: environment.env, stateDir: environment.stateDir, redactor };
     driver =
       kind === "local"
         ? import("./local/index.ts").then((m) =>

@@ -2,8 +2,7 @@
  * The `local` driver (README, "Development"): the local Docker engine plays SkyPilot's VM, and `rhx-<name>`
  * plays `sky_container`. This is the only code that spawns `docker`.
  */
-import type { Redactor } from "../../secrets/redactor.ts";
-import type { Driver, Environment } from "../types.ts";
+import type { Driver, RunContext } from "../types.ts";
 import { createDockerCli } from "./docker.ts";
 import { execInContainer } from "./exec.ts";
 import { launch } from "./launch.ts";
@@ -12,11 +11,11 @@ import { DEFAULT_POLL_INTERVAL_MS, waitForServer } from "./server.ts";
 import { inspectCluster } from "./status.ts";
 import { shell, teardown } from "./teardown.ts";
 
-export interface LocalDriverOptions {
-  /** The run's environment: every docker child starts from it (DOCKER_HOST, DOCKER_CONFIG, PATH). */
-  env: Environment;
-  /** The run's redactor: docker's output, the login password and every error pass it. */
-  redactor: Redactor;
+/**
+ * The run's environment (every docker child starts from it: DOCKER_HOST, DOCKER_CONFIG, PATH) and its
+ * redactor (docker's output, the login password and every error pass it).
+ */
+export interface LocalDriverOptions extends Pick<RunContext, "env" | "redactor"> {
   /** The docker program (name on PATH or a path); tests point it at a wrapper that records argv. */
   docker?: string | undefined;
   /** Interval between health checks in waitForServer. */

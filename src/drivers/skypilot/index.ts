@@ -5,10 +5,9 @@
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
 import { serverStartCommand, shellQuote } from "../../runhouse/commands.ts";
-import type { Redactor } from "../../secrets/redactor.ts";
 import { defaultStateDir } from "../../state/paths.ts";
 import { runAttached } from "../exec.ts";
-import type { Driver, Environment } from "../types.ts";
+import type { Driver, RunContext } from "../types.ts";
 import { createSkyCli, resolveProgram, type SkyCli } from "./cli.ts";
 import { SSH_CONNECT_OPTIONS, skyExec, sshExec } from "./exec.ts";
 import { skyLaunch } from "./launch.ts";
@@ -18,11 +17,11 @@ import { skyPreflight } from "./preflight.ts";
 import { DEFAULT_POLL_INTERVAL_MS, skyWaitForServer } from "./server.ts";
 import { type Ownership, skyStatus, stateDirOwnership } from "./status.ts";
 
-export interface SkyDriverOptions {
-  /** The run's environment: PATH finds `sky` and `ssh`; children start from it. */
-  env: Environment;
-  /** The run's redactor: sky's output, the registry password and every error pass it. */
-  redactor: Redactor;
+/**
+ * The run's environment (PATH finds `sky` and `ssh`; children start from it) and its redactor (sky's
+ * output, the registry password and every error pass it).
+ */
+export interface SkyDriverOptions extends Pick<RunContext, "env" | "redactor"> {
   /** rhx's state dir, whose records say which clusters rhx made (default: as the CLI resolves it). */
   stateDir?: string | undefined;
   /** Replaces the state-dir ownership test (driver tests). */
