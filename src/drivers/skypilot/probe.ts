@@ -13,8 +13,11 @@ import { cachedFeatures, cacheKey, storeFeatures } from "./feature-cache.ts";
 import { featuresFromHelp, HELP_COMMANDS, type HelpAnswers, type HelpName } from "./help-features.ts";
 import { parseSkyVersion, type SkyFeatures, type SkyVersion } from "./version.ts";
 
-/** `sky --version` imports SkyPilot: a few seconds on a cold start, far less than this. */
-export const PROBE_TIMEOUT_MS = 30_000;
+/**
+ * Bound of `sky --version` and of each `--help`: they import SkyPilot, a few seconds on a cold start.
+ * One limit for pre-flight and the driver's steps, since they share the probe (docs/checks.md).
+ */
+export const PROBE_TIMEOUT_MS = 20_000;
 
 export interface SkyInfo {
   version: SkyVersion;
