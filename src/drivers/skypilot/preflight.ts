@@ -1,6 +1,7 @@
 /**
- * The SkyPilot driver's pre-flight (skypilot-cli.md §0, §3): is SkyPilot installed in a version rhx can
- * drive, and can it launch on the chosen cloud? The `sky --version` probe is the driver's own, made
+ * The SkyPilot driver's pre-flight (docs/checks.md): is SkyPilot installed in a version rhx can drive
+ * (docs/skypilot.md, "Versions"), and can it launch on the chosen cloud? The `sky --version` probe is
+ * the driver's own, made
  * once per run and shared with its steps; `sky check` runs per cluster, for its cloud only. Neither
  * mutates anything, and neither ever sees the registry password.
  */
@@ -89,8 +90,8 @@ function upgradeCommand(provider: Provider): string {
 
 /**
  * The empty-password login on the VM: ECR through the instance role arrived in SkyPilot ≈0.11, Artifact
- * Registry through the service account in ≈0.10 (skypilot-cli.md §0, §2). An older SkyPilot would run
- * `docker login` with an empty password on a billed VM.
+ * Registry through the service account in ≈0.10 (docs/skypilot.md, "Versions"). An older SkyPilot
+ * would run `docker login` with an empty password on a billed VM.
  */
 function instanceRoleSupport(cluster: LoadedCluster, version: SkyVersion): CheckResult | undefined {
   const docker = cluster.spec.docker;

@@ -1,4 +1,4 @@
-// The SkyPilot driver's pre-flight against the fake `sky` of both CLI eras (skypilot-cli.md §0, §3),
+// The SkyPilot driver's pre-flight against the fake `sky` of both CLI eras (docs/checks.md),
 // and against tiny scripts for what the fake does not do (hang, crash, print nonsense).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
