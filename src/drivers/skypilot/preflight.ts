@@ -1,9 +1,8 @@
 /**
  * The SkyPilot driver's pre-flight (docs/checks.md): is SkyPilot installed in a version rhx can drive
  * (docs/skypilot.md, "Versions"), and can it launch on the chosen cloud? The `sky --version` probe is
- * the driver's own, made
- * once per run and shared with its steps; `sky check` runs per cluster, for its cloud only. Neither
- * mutates anything, and neither ever sees the registry password.
+ * the driver's own, made once per run and shared with its steps; `sky check` runs per cluster, for
+ * its cloud only. Neither mutates anything, and neither ever sees the registry password.
  */
 
 import type { LoadedCluster } from "../../config/cluster.ts";
