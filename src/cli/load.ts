@@ -17,6 +17,7 @@ export async function loadForAction(ctx: CommandContext, files: readonly string[
       files: filesOrDefault(files),
       envFiles: ctx.globals.envFiles,
       processEnv: ctx.env,
+      redactor: ctx.redactor,
       unsetVariables: "error",
       cwd: ctx.cwd,
     }),

@@ -21,6 +21,10 @@ export async function resolveDriver(ctx: CommandContext, target: Target): Promis
     target.kind === "cluster"
       ? driverKind(target.cluster.spec.provider)
       : (state?.driver ?? driverKind(state?.provider ?? "local"));
-  const driver = await driverFor(kind, { env: ctx.env, stateDir: ctx.globals.stateDir });
+  const driver = await driverFor(kind, {
+    env: ctx.env,
+    stateDir: ctx.globals.stateDir,
+    redactor: ctx.redactor,
+  });
   return { name, spec: target.kind === "cluster" ? target.cluster.spec : { name }, driver, state };
 }

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { MIN_MASKED_LENGTH, registerSecret } from "../secrets/redactor.ts";
+import { MIN_MASKED_LENGTH, processWideRedactor, type Redactor } from "../secrets/redactor.ts";
 import { type DockerCredentials, type LoadedCluster, normalizeCluster } from "./cluster.ts";
 import { coerceInterpolated } from "./coerce.ts";
 import { checkImageReference, DOCKER_ENV, resolveCredentials } from "./credentials.ts";
@@ -24,6 +24,11 @@ export interface LoadOptions {
   /** `validate` lints without secrets (warning); everything that acts needs them (error). */
   unsetVariables: Severity;
   cwd?: string;
+  /**
+   * The run's redactor: every secret the files and environment hold is registered in it before
+   * anything can print them. The process-wide one stands in for callers not yet given the run's.
+   */
+  redactor?: Redactor;
 }
 
 export interface LoadResult {
@@ -40,6 +45,7 @@ const MAX_ALIAS_COUNT = 100;
 export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
   const cwd = options.cwd ?? process.cwd();
   const processEnv = options.processEnv ?? process.env;
+  const redactor = options.redactor ?? processWideRedactor();
   const result: LoadResult = { clusters: [], diagnostics: [], inputs: [] };
   const seen = new Map<string, LoadedCluster>();
   const given = new Map<string, string>();
@@ -71,16 +77,19 @@ export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
       continue;
     }
     // Before anything can quote the file (a code frame of a syntax error), so it cannot be printed.
-    for (const value of literalSecretsInText(read.text)) registerSecret(value);
+    for (const value of literalSecretsInText(read.text)) redactor.register(value);
     const parsed = parseConfigText(file, read.text);
     result.diagnostics.push(...parsed.diagnostics);
     if (parsed.diagnostics.some((d) => d.severity === "error")) continue;
     const environment = await readEnvironment(envInputs, processEnv);
     result.diagnostics.push(...environment.diagnostics);
     // Mask every secret-looking value in reach, used or not; warn only about the ones used.
-    for (const [name, variable] of environment.env) if (looksSecret(name)) registerSecret(variable.value);
+    for (const [name, variable] of environment.env) if (looksSecret(name)) redactor.register(variable.value);
     for (const source of parsed.documents) {
-      const document = loadDocument(source, environment.env, options.unsetVariables, result.diagnostics);
+      const document = loadDocument(source, environment.env, options.unsetVariables, {
+        diagnostics: result.diagnostics,
+        redactor,
+      });
       if (!document) continue;
       const loaded = document.cluster;
       // A name that could not be interpolated (validate without secrets) is nobody's duplicate.
@@ -112,11 +121,12 @@ function loadDocument(
   source: SourceDocument,
   env: Environment,
   unset: Severity,
-  diagnostics: Diagnostic[],
+  sinks: { diagnostics: Diagnostic[]; redactor: Redactor },
 ): { cluster: LoadedCluster; nameKnown: boolean; portKnown: boolean } | undefined {
+  const { diagnostics, redactor } = sinks;
   const interpolation = interpolateDocument(source, env, unset);
   diagnostics.push(...interpolation.diagnostics);
-  const secrets = new SecretCheck(source, diagnostics);
+  const secrets = new SecretCheck(source, diagnostics, redactor);
   for (const [name, path] of interpolation.used)
     if (looksSecret(name)) secrets.check(env.get(name)?.value, name, path);
   let value: unknown;
@@ -132,7 +142,7 @@ function loadDocument(
     });
     return undefined;
   }
-  registerSecretFields(value);
+  registerSecretFields(value, redactor);
   coerceInterpolated(value, interpolation.plain, clusterSchema);
   const unresolved = prefixLookup(interpolation.unresolved);
   const interpolated = prefixLookup(interpolation.interpolated);
@@ -179,14 +189,14 @@ function loadDocument(
  * Secret fields are secrets whatever variable filled them (`password: ${REG_PASS}`): register them
  * before validation, whose messages may quote a value that happens to be the same.
  */
-function registerSecretFields(value: unknown): void {
+function registerSecretFields(value: unknown, redactor: Redactor): void {
   if (!isMapping(value)) return;
   const docker = value.docker;
-  if (isMapping(docker) && typeof docker.password === "string") registerSecret(docker.password);
+  if (isMapping(docker) && typeof docker.password === "string") redactor.register(docker.password);
   const env = value.env;
   if (isMapping(env))
     for (const [key, entry] of Object.entries(env))
-      if (looksSecret(key) && typeof entry === "string") registerSecret(entry);
+      if (looksSecret(key) && typeof entry === "string") redactor.register(entry);
 }
 
 /** The registry password is a secret wherever it came from; warn once if it is too short to mask. */
@@ -212,10 +222,12 @@ class SecretCheck {
   constructor(
     readonly source: SourceDocument,
     readonly diagnostics: Diagnostic[],
+    readonly redactor: Redactor,
   ) {}
 
   check(value: string | undefined, name: string, path: readonly PathSegment[]): void {
-    if (value === undefined || value === "" || registerSecret(value) || this.#warned.has(name)) return;
+    if (value === undefined || value === "" || this.redactor.register(value) || this.#warned.has(name))
+      return;
     this.#warned.add(name);
     this.diagnostics.push({
       code: "RHX_SECRET_TOO_SHORT",

@@ -1,10 +1,25 @@
-import type { ClusterSpec } from "../config/cluster.ts";
+import type { ClusterSpec, LoadedCluster } from "../config/cluster.ts";
+import type { CheckResult, DriverPreflightOptions } from "../preflight/types.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 
 /**
  * A driver is the only code that spawns processes for a cluster (README, "Development"). The pipeline, plan
  * and watch loop talk to this interface; tests of those layers pass fakes, driver tests use the
  * real engine (local) or the faithful fake `sky` (skypilot).
  */
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The run a driver works for, given when it is made: nothing in a driver reads process-wide state.
+ * Children start from `env` (over this process's own, which the CLI passes as `env` anyway), every
+ * line they print and every error passes `redactor`, and `stateDir` holds what rhx knows.
+ */
+export interface RunContext {
+  env: Environment;
+  redactor: Redactor;
+  stateDir: string;
+}
 
 /** What the engine says about a cluster right now. */
 export interface LiveCluster {
@@ -41,6 +56,11 @@ export interface ExecResult {
 
 export interface Driver {
   readonly kind: "local" | "skypilot";
+  /**
+   * The checks of this driver's own tools before anything is launched (engine, port; `sky`, its
+   * cloud). Answers even when the tool is missing — saying so is its job — and never mutates anything.
+   */
+  preflight(cluster: LoadedCluster, options: DriverPreflightOptions): Promise<CheckResult[]>;
   /** Live truth: one cheap query (docker inspect / sky status). Never mutates. */
   status(spec: Pick<ClusterSpec, "name">, options: Pick<StepOptions, "signal">): Promise<LiveCluster>;
   /** Log in, pull, start the cluster. Throws a DriverError (RhxError) whose code classifies the failure. */

@@ -125,7 +125,7 @@ async function runStep(
   const elapsed = () => Math.round(performance.now() - started);
   if (options.signal.aborted) {
     // Never started: no step event, but the cluster's outcome is this cancellation.
-    const error = cancelled(step.id);
+    const error = cancelled(step.id, redactor);
     Object.assign(outcome, { ok: false, pending: false, failedStep: step.id, error, code: error.code });
     throw error;
   }
@@ -144,7 +144,7 @@ async function runStep(
     outcome.completed.push(step.id);
     observer({ type: "step-finished", cluster, step: step.id, durationMs: elapsed() });
   } catch (error) {
-    const failure = options.signal.aborted && !isRhxError(error) ? cancelled(step.id) : error;
+    const failure = options.signal.aborted && !isRhxError(error) ? cancelled(step.id, redactor) : error;
     const code = stepFailureCode(failure);
     const log = run.log.used ? run.log.path : undefined;
     Object.assign(outcome, { ok: false, pending: false, failedStep: step.id, error: failure, code, log });

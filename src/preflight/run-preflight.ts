@@ -1,41 +1,40 @@
 import type { LoadedCluster } from "../config/cluster.ts";
-import type { Driver } from "../drivers/types.ts";
+import { processWideRedactor } from "../secrets/redactor.ts";
 import { checkRegistry } from "./checks/registry.ts";
-import type { Check, CheckResult, PreflightOptions } from "./types.ts";
-
-/** The checks per driver, run in parallel; each answers in seconds and none mutates anything. */
-async function checksFor(kind: Driver["kind"], launching: boolean): Promise<Check[]> {
-  const registry = launching ? [checkRegistry] : [];
-  if (kind === "local") {
-    const { localChecks } = await import("./checks/local.ts");
-    return [...localChecks, ...registry];
-  }
-  const { skyChecks } = await import("./checks/sky.ts");
-  return [...skyChecks, ...registry];
-}
+import type { CheckResult, PreflightDriver, PreflightOptions } from "./types.ts";
 
 /**
- * Every check of one cluster, in parallel. Only the driver's kind matters: `rhx check` must answer even
- * where the driver itself cannot be created (no engine, no `sky`), since saying so is the checks' job.
+ * Every check of one cluster, in parallel: the driver's own (its engine or `sky` and cloud), then —
+ * when the apply pulls an image — the registry, asked from this machine, which is the same for every
+ * driver. Each answers in seconds and none mutates anything. A check that throws is a failed check.
  */
 export async function runPreflight(
   cluster: LoadedCluster,
-  driver: Pick<Driver, "kind">,
+  driver: PreflightDriver,
   options: PreflightOptions,
 ): Promise<CheckResult[]> {
-  const checks = await checksFor(driver.kind, options.launching ?? true);
-  const results = await Promise.all(
-    checks.map((check) =>
-      check(cluster, options).catch(
-        (error: unknown): CheckResult => ({
-          id: check.name || "check",
-          title: check.name || "check",
-          status: "fail",
-          code: "RHX_PREFLIGHT_ERROR",
-          message: error instanceof Error ? error.message : String(error),
-        }),
-      ),
-    ),
-  );
+  const { signal, clusterRunning } = options;
+  const guarded = (id: string, check: () => Promise<CheckResult | CheckResult[]>) =>
+    check().catch((error: unknown): CheckResult => failedToRun(id, error));
+  const results = await Promise.all([
+    guarded("driver", () => driver.preflight(cluster, { signal, clusterRunning })),
+    ...((options.launching ?? true)
+      ? [
+          guarded("registry", () =>
+            checkRegistry(cluster, { signal, redactor: options.redactor ?? processWideRedactor() }),
+          ),
+        ]
+      : []),
+  ]);
   return results.flat();
+}
+
+function failedToRun(id: string, error: unknown): CheckResult {
+  return {
+    id,
+    title: id,
+    status: "fail",
+    code: "RHX_PREFLIGHT_ERROR",
+    message: error instanceof Error ? error.message : String(error),
+  };
 }

@@ -12,7 +12,7 @@ import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
 import { sameRegistry } from "../image/host.ts";
 import type { ImageReference } from "../image/parse.ts";
-import { redactValue, registerSecret } from "../secrets/redactor.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import { type RegistryCredentials, RegistrySession } from "./auth.ts";
 import { CheckFailed, failure, messages, type RegistryFailure, RHX_IMAGE_SERVER_MISMATCH } from "./errors.ts";
 import { NetworkFailure, type Transport } from "./http.ts";
@@ -35,6 +35,8 @@ export const MAX_RETRY_AFTER_MS = 5_000;
 
 export interface CheckImageOptions {
   image: ImageReference;
+  /** The run's redactor: the password is registered in it, and every result passes it. */
+  redactor: Redactor;
   credentials?: RegistryCredentials | undefined;
   /** `os/arch[/variant]`; default linux/amd64. */
   platform?: string | undefined;
@@ -62,8 +64,8 @@ export interface ImageCheckSuccess {
 export type ImageCheckResult = ImageCheckSuccess | RegistryFailure;
 
 export async function checkImage(options: CheckImageOptions): Promise<ImageCheckResult> {
-  const { image, credentials, signal } = options;
-  if (credentials) registerSecret(credentials.password, "docker.password");
+  const { image, credentials, signal, redactor } = options;
+  if (credentials) redactor.register(credentials.password);
   const platformText = options.platform ?? DEFAULT_PLATFORM;
   const target = parsePlatform(platformText);
   if (!target) {
@@ -93,11 +95,11 @@ export async function checkImage(options: CheckImageOptions): Promise<ImageCheck
   };
   const session = new RegistrySession(transport, image, credentials);
   try {
-    return redactValue(await runCheck(session, transport, image, target));
+    return redactor.redactValue(await runCheck(session, transport, image, target));
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    if (error instanceof CheckFailed) return redactValue(error.failure);
-    if (error instanceof NetworkFailure) return redactValue(fromNetwork(image, error));
+    if (error instanceof CheckFailed) return redactor.redactValue(error.failure);
+    if (error instanceof NetworkFailure) return redactor.redactValue(fromNetwork(image, error));
     throw error;
   }
 }

@@ -5,22 +5,32 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type LoadOptions, loadClusters } from "../../src/config/load.ts";
 import { parseConfigText } from "../../src/config/parse.ts";
 import { locatePath } from "../../src/config/source.ts";
-import { redact, resetSecrets } from "../../src/secrets/redactor.ts";
+import { processWideRedactor, Redactor } from "../../src/secrets/redactor.ts";
 
 let dir: string;
+/** The run's redactor each load registers into; a fresh one per test. */
+let redactor: Redactor;
 beforeEach(async () => {
-  resetSecrets();
+  redactor = new Redactor();
   dir = await mkdtemp(join(tmpdir(), "rhx-load-"));
 });
 afterEach(async () => {
-  resetSecrets();
   await rm(dir, { recursive: true, force: true });
 });
 
 async function loadText(text: string, options: Partial<LoadOptions> = {}, file = "cluster.yaml") {
   await writeFile(join(dir, file), text);
-  return loadClusters({ files: [file], cwd: dir, unsetVariables: "error", processEnv: {}, ...options });
+  return loadClusters({
+    files: [file],
+    cwd: dir,
+    unsetVariables: "error",
+    processEnv: {},
+    redactor,
+    ...options,
+  });
 }
+
+const redact = (text: string) => redactor.redact(text);
 
 const codes = (r: { diagnostics: { code: string }[] }) => r.diagnostics.map((d) => d.code);
 
@@ -206,6 +216,14 @@ describe("interpolation in a file", () => {
 });
 
 describe("secrets", () => {
+  test("secrets go into the run's redactor, not the process-wide one", async () => {
+    await loadText("name: demo\nprovider: local\nimage_id: docker:x\nenv:\n  T: ${HF_TOKEN}\n", {
+      processEnv: { HF_TOKEN: "hf_only-this-run" },
+    });
+    expect(redact("hf_only-this-run")).toBe("******");
+    expect(processWideRedactor().redact("hf_only-this-run")).toBe("hf_only-this-run");
+  });
+
   test("values of secret-looking variables are registered with the redactor, used or not", async () => {
     await writeFile(join(dir, ".env"), "UNUSED_TOKEN=token-never-used-1\n");
     await loadText("name: demo\nprovider: local\nimage_id: docker:x\nenv:\n  T: ${HF_TOKEN}\n", {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Provider } from "../../src/config/schema.ts";
 import { checkRegistry } from "../../src/preflight/checks/registry.ts";
-import { clusterOf, preflightOptions } from "./support.ts";
+import { clusterOf, registryOptions } from "./support.ts";
 
 const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const GAR = "us-central1-docker.pkg.dev";
@@ -26,7 +26,7 @@ describe("server mismatch", () => {
         server: "127.0.0.1:5000",
       },
     );
-    expect(await checkRegistry(cluster, preflightOptions({}))).toEqual({
+    expect(await checkRegistry(cluster, registryOptions())).toEqual({
       id: "registry",
       title: "registry login and image",
       status: "fail",
@@ -47,7 +47,7 @@ describe("empty password (instance-role login on the cluster)", () => {
         { provider, image_id: `docker:${server}/team/app:1` },
         { username: "AWS", password: "", server },
       ),
-      preflightOptions({}),
+      registryOptions(),
     );
   };
 

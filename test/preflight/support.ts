@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DockerCredentials, type LoadedCluster, normalizeCluster } from "../../src/config/cluster.ts";
 import type { ClusterFile } from "../../src/config/schema.ts";
-import type { PreflightOptions } from "../../src/preflight/types.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 
 /** The fake `sky` kept in the project's fixtures (test/fixtures/fake-sky). */
 export const FAKE_SKY_BIN = fileURLToPath(new URL("../fixtures/bin", import.meta.url));
@@ -27,8 +27,9 @@ export function clusterOf(
   };
 }
 
-export function preflightOptions(env: Record<string, string | undefined>): PreflightOptions {
-  return { signal: new AbortController().signal, env, clusterRunning: false };
+/** What the registry check is given: a signal and the run's redactor (a fresh one). */
+export function registryOptions(): { signal: AbortSignal; redactor: Redactor } {
+  return { signal: new AbortController().signal, redactor: new Redactor() };
 }
 
 /** A temp dir removed by the returned cleanup; scripts written into it are executable. */

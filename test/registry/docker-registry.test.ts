@@ -11,6 +11,7 @@ import {
   RHX_REGISTRY_AUTH_REJECTED,
   RHX_REGISTRY_AUTH_REQUIRED,
 } from "../../src/registry/errors.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { type RunningRegistry, startDockerRegistry } from "./helpers/docker-registry.ts";
 import { type Descriptor, DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, Pusher } from "./helpers/push.ts";
 import { leaks, secretForms } from "./helpers/secrets.ts";
@@ -33,6 +34,7 @@ function image(name: string) {
 
 async function check(name: string, options: Partial<CheckImageOptions> = {}): Promise<ImageCheckResult> {
   const result = await checkImage({
+    redactor: new Redactor(),
     image: image(name),
     credentials: { username: USER, password: PASSWORD },
     timeoutMs: 5000,

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { resolveImage } from "../../src/image/reference.ts";
 import { checkImage } from "../../src/registry/client.ts";
 import { RHX_REGISTRY_AUTH_REJECTED } from "../../src/registry/errors.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { leaks, secretForms } from "./helpers/secrets.ts";
 
 const ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com";
@@ -52,6 +53,7 @@ describe("ECR", () => {
   it("asks ECR for the seed's image at the right URL", async () => {
     const { fake, calls } = fakeEcr(PASSWORD);
     const result = await checkImage({
+      redactor: new Redactor(),
       image: seedImage(),
       credentials: { username: "AWS", password: PASSWORD, server: ECR },
       fetch: fake,
@@ -66,6 +68,7 @@ describe("ECR", () => {
   it("explains that ECR passwords expire after 12 hours and how to refresh them", async () => {
     const { fake } = fakeEcr("a-fresh-token");
     const result = await checkImage({
+      redactor: new Redactor(),
       image: seedImage(),
       credentials: { username: "AWS", password: PASSWORD, server: ECR },
       fetch: fake,
@@ -84,6 +87,7 @@ describe("ECR", () => {
   it("reminds that the ECR user name is AWS", async () => {
     const { fake } = fakeEcr(PASSWORD);
     const result = await checkImage({
+      redactor: new Redactor(),
       image: seedImage(),
       credentials: { username: "alice", password: PASSWORD },
       fetch: fake,

@@ -13,6 +13,7 @@ import {
   RHX_REGISTRY_TLS,
   RHX_REGISTRY_UNREACHABLE,
 } from "../../src/registry/errors.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { freePort } from "./helpers/docker-registry.ts";
 import { OCI_INDEX, sha256 } from "./helpers/push.ts";
 import { leaks, secretForms } from "./helpers/secrets.ts";
@@ -48,6 +49,7 @@ function image(host: string) {
 
 async function check(host: string, options: Partial<CheckImageOptions> = {}) {
   const result = await checkImage({
+    redactor: new Redactor(),
     image: image(host),
     credentials: { username: USER, password: PASSWORD },
     ...options,

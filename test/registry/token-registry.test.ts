@@ -14,6 +14,7 @@ import {
   RHX_REGISTRY_DENIED,
   RHX_REGISTRY_ERROR,
 } from "../../src/registry/errors.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { DOCKER_LIST, OCI_MANIFEST, sha256 } from "./helpers/push.ts";
 import { leaks, secretForms } from "./helpers/secrets.ts";
 import {
@@ -91,6 +92,7 @@ async function check(reg: TokenRegistry, name: string, options: Partial<CheckIma
   const parsed = parseImageReference(`${reg.host}/${name}`);
   if (!parsed.ok) throw new Error(parsed.message);
   const result: ImageCheckResult = await checkImage({
+    redactor: new Redactor(),
     image: parsed.value,
     credentials: GOOD,
     timeoutMs: 5000,
@@ -274,7 +276,12 @@ describe("where the password may go", () => {
     };
     const image = parseImageReference("registry.example.test/org/app:1");
     if (!image.ok) throw new Error(image.message);
-    const result = await checkImage({ image: image.value, credentials: GOOD, fetch: fake });
+    const result = await checkImage({
+      redactor: new Redactor(),
+      image: image.value,
+      credentials: GOOD,
+      fetch: fake,
+    });
     seen.push(result);
     expect(result).toMatchObject({ ok: false, code: RHX_REGISTRY_ERROR });
     expect(result.ok ? "" : result.message).toMatch(/plain HTTP, so rhx will not send the password there/);
@@ -297,7 +304,12 @@ describe("where the password may go", () => {
     };
     const image = parseImageReference("registry.example.test/org/app:1");
     if (!image.ok) throw new Error(image.message);
-    const result = await checkImage({ image: image.value, credentials: GOOD, fetch: fake });
+    const result = await checkImage({
+      redactor: new Redactor(),
+      image: image.value,
+      credentials: GOOD,
+      fetch: fake,
+    });
     seen.push(result);
     expect(result).toMatchObject({ ok: false, code: RHX_REGISTRY_ERROR });
     expect(calls).toEqual(["https://registry.example.test/v2/", "https://evil.example.test/v2/"]);

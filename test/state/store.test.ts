@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RhxError } from "../../src/errors/rhx-error.ts";
-import { registerSecret, resetSecrets } from "../../src/secrets/redactor.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { writeFileAtomic } from "../../src/state/atomic-write.ts";
 import { fingerprinterFromKey, loadFingerprinter, stable } from "../../src/state/fingerprint.ts";
 import { keyPath, statePaths } from "../../src/state/paths.ts";
@@ -15,7 +15,6 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "rhx-state-test-"));
 });
 afterEach(async () => {
-  resetSecrets();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -68,8 +67,9 @@ describe("state store", () => {
   });
 
   it("masks a registered secret that slipped into a field before it reaches the disk", async () => {
-    registerSecret("Leaky-Secret-Value-9");
-    await writeState(dir, state({ shown: { "env.X": "Leaky-Secret-Value-9" } }));
+    const redactor = new Redactor();
+    redactor.register("Leaky-Secret-Value-9");
+    await writeState(dir, state({ shown: { "env.X": "Leaky-Secret-Value-9" } }), redactor);
     const text = await readFile(statePaths(dir, "dev").state, "utf8");
     expect(text).not.toContain("Leaky-Secret-Value-9");
     expect(text).toContain("******");

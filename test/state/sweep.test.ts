@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createDockerCli } from "../../src/drivers/local/docker.ts";
 import { withThrowawayDockerConfig } from "../../src/drivers/local/docker-config.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { safeHost } from "../../src/state/owner.ts";
 import { runDir } from "../../src/state/paths.ts";
 import { sweepLeftovers } from "../../src/state/sweep.ts";
@@ -44,7 +45,7 @@ it("the throw-away docker config is made in the given dir, named after this pid,
   const run = runDir(dir, safeHost());
   let seen = "";
   await withThrowawayDockerConfig(
-    createDockerCli(),
+    createDockerCli({ env: process.env, redactor: new Redactor() }),
     undefined,
     async (env) => {
       seen = String(env.DOCKER_CONFIG);

@@ -3,6 +3,7 @@ import type { Driver, ExecResult, LiveCluster, StepOptions } from "../../src/dri
 import { RhxError } from "../../src/errors/rhx-error.ts";
 import { applySteps, type StepDef } from "../../src/pipeline/steps.ts";
 import { type ClusterPlan, createPlan } from "../../src/plan/create-plan.ts";
+import type { CheckResult } from "../../src/preflight/types.ts";
 import { type Fingerprinter, fingerprinterFromKey } from "../../src/state/fingerprint.ts";
 import type { ClusterState } from "../../src/state/schema.ts";
 
@@ -71,6 +72,11 @@ export class FakeDriver implements Driver {
   }
 
   setAutostop?: NonNullable<Driver["setAutostop"]>;
+
+  /** The tests of this layer pass their own pre-flight callback; the driver's own checks all pass. */
+  async preflight(): Promise<CheckResult[]> {
+    return [];
+  }
 
   withAutostop(): this {
     this.setAutostop = async (_spec, options) => this.#call({ op: "setAutostop" }, options);

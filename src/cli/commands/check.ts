@@ -15,11 +15,16 @@ export async function run(ctx: CommandContext, args: unknown[]): Promise<Command
   const results = new Map<string, CheckResult[]>();
   await mapBounded(loaded.clusters, 4, async (cluster) => {
     const kind = driverKind(cluster.spec.provider);
+    // Making a driver spawns nothing, so it exists even where its engine or `sky` does not.
+    const driver = await driverFor(kind, {
+      env: ctx.env,
+      stateDir: ctx.globals.stateDir,
+      redactor: ctx.redactor,
+    });
     let running = false;
     // Only the local port check cares whether the cluster already runs (its server holds the port).
     if (kind === "local") {
       try {
-        const driver = await driverFor(kind, { env: ctx.env, stateDir: ctx.globals.stateDir });
         running = (await driver.status(cluster.spec, { signal: ctx.signal })).state === "running";
       } catch (error) {
         // The engine itself may be what is missing: the engine check says so properly.
@@ -28,7 +33,11 @@ export async function run(ctx: CommandContext, args: unknown[]): Promise<Command
     }
     results.set(
       cluster.spec.name,
-      await runPreflight(cluster, { kind }, { signal: ctx.signal, env: ctx.env, clusterRunning: running }),
+      await runPreflight(cluster, driver, {
+        signal: ctx.signal,
+        clusterRunning: running,
+        redactor: ctx.redactor,
+      }),
     );
   });
   let failed = false;

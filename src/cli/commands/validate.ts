@@ -17,6 +17,7 @@ export async function run(
       files,
       envFiles: ctx.globals.envFiles,
       processEnv: ctx.env,
+      redactor: ctx.redactor,
       unsetVariables: strictEnv ? "error" : "warning",
       cwd: ctx.cwd,
     }),

@@ -7,7 +7,7 @@ import type { DockerCredentials } from "../../config/cluster.ts";
 import type { ErrorCode } from "../../errors/codes.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
-import { redact } from "../../secrets/redactor.ts";
+import type { Redactor } from "../../secrets/redactor.ts";
 import { describeFailure } from "../exec.ts";
 
 export type DockerFailure =
@@ -58,15 +58,16 @@ export function daemonReason(stderr: string): string {
 }
 
 // Every launch failure is "a step failed" (exit 1, README "Exit codes"); the code says which.
-const fail = (code: ErrorCode, message: string, hint?: string) =>
+const failWith = (redactor: Redactor) => (code: ErrorCode, message: string, hint?: string) =>
   new RhxError({
     code,
-    message: redact(message),
-    hint: hint === undefined ? undefined : redact(hint),
+    message: redactor.redact(message),
+    hint: hint === undefined ? undefined : redactor.redact(hint),
     exitCode: ExitCode.StepFailed,
   });
 
-export function engineUnreachable(stderr: string): RhxError {
+export function engineUnreachable(stderr: string, redactor: Redactor): RhxError {
+  const fail = failWith(redactor);
   if (classifyDockerError(stderr) === "engine-permission") {
     return fail(
       "RHX_ENGINE_UNREACHABLE",
@@ -86,10 +87,12 @@ function credentialNames(credentials: DockerCredentials | undefined): string {
   return "SKYPILOT_DOCKER_USERNAME / SKYPILOT_DOCKER_PASSWORD";
 }
 
-export function loginError(stderr: string, credentials: DockerCredentials): RhxError {
+export function loginError(stderr: string, credentials: DockerCredentials, redactor: Redactor): RhxError {
+  const fail = failWith(redactor);
   const kind = classifyDockerError(stderr);
   const server = credentials.server;
-  if (kind === "engine-unreachable" || kind === "engine-permission") return engineUnreachable(stderr);
+  if (kind === "engine-unreachable" || kind === "engine-permission")
+    return engineUnreachable(stderr, redactor);
   if (kind === "registry-unreachable") {
     return fail(
       "RHX_LAUNCH_REGISTRY_UNREACHABLE",
@@ -111,10 +114,13 @@ export function pullError(
   stderr: string,
   image: string,
   credentials: DockerCredentials | undefined,
+  redactor: Redactor,
 ): RhxError {
+  const fail = failWith(redactor);
   const kind = classifyDockerError(stderr);
   const reason = daemonReason(stderr);
-  if (kind === "engine-unreachable" || kind === "engine-permission") return engineUnreachable(stderr);
+  if (kind === "engine-unreachable" || kind === "engine-permission")
+    return engineUnreachable(stderr, redactor);
   if (kind === "image-not-found") {
     return fail(
       "RHX_LAUNCH_IMAGE_NOT_FOUND",
@@ -140,9 +146,11 @@ export function pullError(
   return fail("RHX_LAUNCH_FAILED", describeFailure(`Pulling ${image} failed`, tailOf(stderr)));
 }
 
-export function runError(stderr: string, image: string): RhxError {
+export function runError(stderr: string, image: string, redactor: Redactor): RhxError {
+  const fail = failWith(redactor);
   const kind = classifyDockerError(stderr);
-  if (kind === "engine-unreachable" || kind === "engine-permission") return engineUnreachable(stderr);
+  if (kind === "engine-unreachable" || kind === "engine-permission")
+    return engineUnreachable(stderr, redactor);
   const noShell = /\/bin\/sh.*(no such file|not found)|exec format error/i.test(stderr);
   return fail(
     "RHX_LAUNCH_FAILED",

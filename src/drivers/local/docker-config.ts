@@ -8,10 +8,11 @@
 import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Environment } from "../types.ts";
 import type { DockerCli } from "./docker.ts";
 
-/** The user's docker config dir, as the docker CLI finds it. */
-export function userDockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+/** The user's docker config dir, as the docker CLI finds it in the run's environment. */
+export function userDockerConfigDir(env: Environment): string {
   return env.DOCKER_CONFIG ?? join(homedir(), ".docker");
 }
 
@@ -38,11 +39,13 @@ export async function withThrowawayDockerConfig<T>(
 
 /** DOCKER_HOST of the user's current context, when it is not the default one; otherwise undefined. */
 async function contextHost(cli: DockerCli, signal: AbortSignal | undefined): Promise<string | undefined> {
-  if (process.env.DOCKER_HOST) return undefined;
-  let context = process.env.DOCKER_CONTEXT;
+  if (cli.env.DOCKER_HOST) return undefined;
+  let context = cli.env.DOCKER_CONTEXT;
   if (!context) {
     try {
-      const config = JSON.parse(await readFile(join(userDockerConfigDir(), "config.json"), "utf8")) as {
+      const config = JSON.parse(
+        await readFile(join(userDockerConfigDir(cli.env), "config.json"), "utf8"),
+      ) as {
         currentContext?: string;
       };
       context = config.currentContext;

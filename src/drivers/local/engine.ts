@@ -3,9 +3,8 @@
  * short timeout turns a hung socket into a finding instead of a stalled `rhx check`.
  */
 import { isRhxError } from "../../errors/rhx-error.ts";
-import { run } from "../exec.ts";
 import { classifyDockerError, daemonReason } from "./classify.ts";
-import { resolveProgram } from "./docker.ts";
+import type { DockerCli } from "./docker.ts";
 
 export type EngineCheck =
   | { ok: true; clientVersion: string; serverVersion: string }
@@ -14,14 +13,15 @@ export type EngineCheck =
 export const ENGINE_TIMEOUT_MS = 5_000;
 
 export async function engineReachable(
-  options: { program?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  cli: DockerCli,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<EngineCheck> {
-  const program = resolveProgram(options.program ?? "docker");
+  const timeoutMs = options.timeoutMs ?? ENGINE_TIMEOUT_MS;
   try {
-    const result = await run(program, ["version", "--format", "{{.Client.Version}} {{.Server.Version}}"], {
-      timeoutMs: options.timeoutMs ?? ENGINE_TIMEOUT_MS,
+    const result = await cli.run(["version", "--format", "{{.Client.Version}} {{.Server.Version}}"], {
+      timeoutMs,
       signal: options.signal,
-      allowFailure: true,
+      engineErrors: false,
     });
     const [clientVersion = "", serverVersion = ""] = result.stdout.trim().split(/\s+/);
     if (result.exitCode === 0 && serverVersion !== "") return { ok: true, clientVersion, serverVersion };
@@ -49,8 +49,8 @@ export async function engineReachable(
       code: "RHX_ENGINE_UNREACHABLE",
       message:
         code === "RHX_STEP_TIMEOUT"
-          ? `The Docker engine did not answer within ${(options.timeoutMs ?? ENGINE_TIMEOUT_MS) / 1000}s.`
-          : `The Docker engine could not be asked: ${(error as Error).message}`,
+          ? `The Docker engine did not answer within ${timeoutMs / 1000}s.`
+          : `The Docker engine could not be asked: ${cli.redactor.redact((error as Error).message)}`,
       hint: "Check that dockerd is running and healthy (`docker info`).",
     };
   }

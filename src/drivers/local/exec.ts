@@ -72,7 +72,7 @@ export async function execInContainer(
   const token = randomUUID();
   const env: Record<string, string> = { ...spec.env };
   // A cluster's HOME is for the container; the client keeps finding the user's docker config.
-  if ("HOME" in env) env.DOCKER_CONFIG = userDockerConfigDir();
+  if ("HOME" in env) env.DOCKER_CONFIG = userDockerConfigDir(cli.env);
 
   // Kept here too: when the step is stopped, run() throws and its tail is gone with it.
   const recent: string[] = [];
@@ -84,7 +84,7 @@ export async function execInContainer(
   // Our own controller, so that a cancel and a timeout both end in the in-container kill below.
   const stop = new AbortController();
   const onAbort = () => stop.abort("cancel");
-  if (options.signal.aborted) throw cancelled(`exec in ${name}`);
+  if (options.signal.aborted) throw cancelled(`exec in ${name}`, cli.redactor);
   options.signal.addEventListener("abort", onAbort, { once: true });
   const timer =
     options.timeoutMs === undefined ? undefined : setTimeout(() => stop.abort("timeout"), options.timeoutMs);
@@ -106,8 +106,8 @@ export async function execInContainer(
         if (!stop.signal.aborted) throw error;
         await killMarked(cli, name, token);
         throw stop.signal.reason === "timeout"
-          ? timedOut(`a command in ${name}`, options.timeoutMs ?? 0, recent)
-          : cancelled(`a command in ${name}`);
+          ? timedOut(`a command in ${name}`, options.timeoutMs ?? 0, recent, cli.redactor)
+          : cancelled(`a command in ${name}`, cli.redactor);
       });
     if (result.exitCode !== 0) checkContainer(result.stderr, name);
     return { exitCode: result.exitCode, tail: result.tail };

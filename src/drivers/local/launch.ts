@@ -8,7 +8,6 @@ import type { ErrorCode } from "../../errors/codes.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
 import { resolveImage } from "../../image/reference.ts";
-import { registerSecret } from "../../secrets/redactor.ts";
 import { timedOut } from "../exec.ts";
 import type { LiveCluster, StepOptions } from "../types.ts";
 import { loginError, pullError, runError } from "./classify.ts";
@@ -55,7 +54,7 @@ export async function launch(
           const pulled = await cli.run(["pull", "--platform", spec.platform, image], {
             ...step({ env, onOutput: options.onOutput }),
           });
-          if (pulled.exitCode !== 0) throw pullError(pulled.stderr, image, spec.docker);
+          if (pulled.exitCode !== 0) throw pullError(pulled.stderr, image, spec.docker, cli.redactor);
         }
       },
       runDir,
@@ -84,7 +83,7 @@ export async function launch(
       ],
       step({ onOutput: options.onOutput }),
     );
-    if (started.exitCode !== 0) throw runError(started.stderr, image);
+    if (started.exitCode !== 0) throw runError(started.stderr, image, cli.redactor);
     const live = await inspectCluster(cli, spec.name, options.signal);
     if (live.state !== "running") {
       throw new RhxError({
@@ -97,7 +96,7 @@ export async function launch(
   } catch (error) {
     await removeHalfStarted(cli, spec.name);
     if (isCode(error, "RHX_STEP_TIMEOUT") && options.timeoutMs !== undefined) {
-      throw timedOut(`launching ${name}`, options.timeoutMs, []);
+      throw timedOut(`launching ${name}`, options.timeoutMs, [], cli.redactor);
     }
     throw error;
   }
@@ -119,12 +118,12 @@ export function pulledImage(spec: Pick<ClusterSpec, "image_id" | "docker">): str
 
 async function login(cli: DockerCli, credentials: DockerCredentials, options: object): Promise<void> {
   // The loader registers it already; registering here too keeps this function safe on its own.
-  registerSecret(credentials.password, "docker.password");
+  cli.redactor.register(credentials.password);
   const result = await cli.run(
     ["login", "--username", credentials.username, "--password-stdin", credentials.server],
     { ...options, input: credentials.password },
   );
-  if (result.exitCode !== 0) throw loginError(result.stderr, credentials);
+  if (result.exitCode !== 0) throw loginError(result.stderr, credentials, cli.redactor);
 }
 
 async function imagePresent(cli: DockerCli, image: string, options: object): Promise<boolean> {
@@ -161,7 +160,7 @@ async function reuse(
     signal: options.signal,
     timeoutMs: options.timeoutMs,
   });
-  if (started.exitCode !== 0) throw runError(started.stderr, image);
+  if (started.exitCode !== 0) throw runError(started.stderr, image, cli.redactor);
   options.onOutput(`started the existing container ${name}`);
   return inspectCluster(cli, spec.name, options.signal);
 }

@@ -8,7 +8,6 @@ import type { ClusterSpec } from "../../config/cluster.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
 import { type HealthVerdict, judgeHealth, versionMismatchError } from "../../runhouse/health.ts";
 import { HEALTH } from "../../runhouse/versions.ts";
-import { redact } from "../../secrets/redactor.ts";
 import { cancelled, describeFailure } from "../exec.ts";
 import type { StepOptions } from "../types.ts";
 import type { DockerCli } from "./docker.ts";
@@ -45,7 +44,7 @@ export async function waitForServer(
   const intervalMs = wait.intervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   let lastError = "no answer yet";
   for (let attempt = 1; ; attempt++) {
-    if (options.signal.aborted) throw cancelled(`waiting for ${url}`);
+    if (options.signal.aborted) throw cancelled(`waiting for ${url}`, cli.redactor);
     const requestMs = Math.min(REQUEST_TIMEOUT_MS, Math.max(1, deadline - Date.now()));
     const outcome = await probe(url, options.signal, requestMs, spec);
     if (outcome.healthy) {
@@ -59,11 +58,11 @@ export async function waitForServer(
     if (Date.now() + intervalMs >= deadline) break;
     await sleep(intervalMs, options.signal);
   }
-  if (options.signal.aborted) throw cancelled(`waiting for ${url}`);
+  if (options.signal.aborted) throw cancelled(`waiting for ${url}`, cli.redactor);
   const log = await serverLogTail(cli, spec.name);
   throw new RhxError({
     code: "RHX_SERVER_UNHEALTHY",
-    message: redact(
+    message: cli.redactor.redact(
       describeFailure(
         `The Runhouse server did not answer ${url} within ${Math.round(budgetMs / 1000)}s (last error: ${lastError})${log.length > 0 ? "; the end of ~/.rh/server.log" : ""}`,
         log,

@@ -2,9 +2,9 @@
  * Removal and the interactive shell: both act only on a container that carries rhx's label for this
  * cluster (README, "Security": nothing rhx did not create is removed).
  */
-import { execa } from "execa";
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
+import { runAttached } from "../exec.ts";
 import type { StepOptions } from "../types.ts";
 import { daemonReason } from "./classify.ts";
 import type { DockerCli } from "./docker.ts";
@@ -80,9 +80,8 @@ export async function shell(
   // -t only with a terminal on both ends: docker refuses -t when stdin is a pipe ("not a TTY").
   const tty = process.stdin.isTTY && process.stdout.isTTY ? ["-t"] : [];
   const argv = command.length > 0 ? [...command] : ["/bin/sh", "-c", LOGIN_SHELL];
-  const result = await execa(cli.binary, ["exec", "-i", ...tty, name, ...argv], {
-    stdio: "inherit",
-    reject: false,
+  return runAttached(cli.binary, ["exec", "-i", ...tty, name, ...argv], {
+    env: { ...cli.env },
+    redactor: cli.redactor,
   });
-  return result.exitCode ?? 1;
 }

@@ -4,16 +4,16 @@
  */
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
-import { redact } from "../../secrets/redactor.ts";
+import type { Redactor } from "../../secrets/redactor.ts";
 import type { RunResult } from "../exec.ts";
 import { classifySkyFailure, type SkyFailure } from "./classify-failure.ts";
 
-export function failureError(failure: SkyFailure): RhxError {
+export function failureError(failure: SkyFailure, redactor: Redactor): RhxError {
   const detail = failure.detail && !failure.message.includes(failure.detail) ? failure.detail : undefined;
   return new RhxError({
     code: failure.code,
-    message: redact(detail ? `${failure.message}\n  sky said: ${detail}` : failure.message),
-    hint: redact(failure.hint),
+    message: redactor.redact(detail ? `${failure.message}\n  sky said: ${detail}` : failure.message),
+    hint: redactor.redact(failure.hint),
     exitCode: ExitCode.StepFailed,
   });
 }
@@ -29,7 +29,7 @@ export function commandFailure(result: RunResult, cluster?: string): SkyFailure 
 }
 
 /** Throws the classified failure of `result` unless it succeeded. */
-export function throwIfFailed(result: RunResult, cluster?: string): void {
+export function throwIfFailed(result: RunResult, redactor: Redactor, cluster?: string): void {
   const failure = commandFailure(result, cluster);
-  if (failure) throw failureError(failure);
+  if (failure) throw failureError(failure, redactor);
 }

@@ -112,7 +112,7 @@ export async function skyExec(
     }
     const failure = commandFailure(result, spec.name);
     throw failure
-      ? failureError(failure)
+      ? failureError(failure, cli.redactor)
       : new RhxError({
           code: "RHX_SKY_FAILED",
           message: `\`sky exec\` on ${spec.name} exited with code ${code}.`,
@@ -133,8 +133,8 @@ export const SSH_CONNECT_OPTIONS = ["-o", "ConnectTimeout=30"];
 const SSH_BATCH_OPTIONS = ["-o", "BatchMode=yes", ...SSH_CONNECT_OPTIONS];
 
 export async function sshExec(
+  cli: Pick<SkyCli, "env" | "redactor">,
   ssh: string,
-  env: Readonly<Record<string, string | undefined>>,
   spec: Pick<ClusterSpec, "name" | "env">,
   command: string,
   options: StepOptions,
@@ -143,7 +143,8 @@ export async function sshExec(
   const result = await run(ssh, ["-T", ...SSH_BATCH_OPTIONS, spec.name, REMOTE_RUNNER], {
     signal: options.signal,
     timeoutMs: options.timeoutMs,
-    env,
+    env: cli.env,
+    redactor: cli.redactor,
     input: [...exports, command].join("\n"),
     onOutput: options.onOutput,
     allowFailure: true,

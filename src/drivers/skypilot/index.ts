@@ -2,23 +2,26 @@
  * The `skypilot` driver (README, "Development"): every cloud provider, through the `sky` CLI. What it runs,
  * per SkyPilot version, is in docs/skypilot.md.
  */
-import { execa } from "execa";
 import type { ClusterSpec } from "../../config/cluster.ts";
-import { RhxError } from "../../errors/rhx-error.ts";
+import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
 import { serverStartCommand, shellQuote } from "../../runhouse/commands.ts";
 import { defaultStateDir } from "../../state/paths.ts";
-import type { Driver } from "../types.ts";
-import { createSkyCli, type Environment, resolveProgram } from "./cli.ts";
+import { runAttached } from "../exec.ts";
+import type { Driver, RunContext } from "../types.ts";
+import { createSkyCli, resolveProgram, type SkyCli } from "./cli.ts";
 import { SSH_CONNECT_OPTIONS, skyExec, sshExec } from "./exec.ts";
 import { skyLaunch } from "./launch.ts";
 import { notOwned, skySetAutostop, skyTeardown } from "./lifecycle.ts";
 import { joinWorkers } from "./nodes.ts";
+import { skyPreflight } from "./preflight.ts";
 import { DEFAULT_POLL_INTERVAL_MS, skyWaitForServer } from "./server.ts";
 import { type Ownership, skyStatus, stateDirOwnership } from "./status.ts";
 
-export interface SkyDriverOptions {
-  /** The run's environment: PATH finds `sky` and `ssh`; children start from it. */
-  env: Environment;
+/**
+ * The run's environment (PATH finds `sky` and `ssh`; children start from it) and its redactor (sky's
+ * output, the registry password and every error pass it).
+ */
+export interface SkyDriverOptions extends Pick<RunContext, "env" | "redactor"> {
   /** rhx's state dir, whose records say which clusters rhx made (default: as the CLI resolves it). */
   stateDir?: string | undefined;
   /** Replaces the state-dir ownership test (driver tests). */
@@ -29,17 +32,24 @@ export interface SkyDriverOptions {
   ssh?: string | undefined;
   /** Interval between health checks in waitForServer. */
   healthPollIntervalMs?: number | undefined;
+  /** Bound of `sky --version` and each `--help` (tests shorten it). */
+  probeTimeoutMs?: number | undefined;
+  /** Bound of pre-flight's `sky check` (tests shorten it). */
+  checkTimeoutMs?: number | undefined;
 }
 
 export function createSkyDriver(options: SkyDriverOptions): Driver {
-  const env = options.env;
+  const { env, redactor } = options;
   const stateDir = options.stateDir ?? defaultStateDir(env);
-  const cli = createSkyCli(env, options.sky, { stateDir });
+  // One cli per driver, and one driver per run: its memoised probe is the run's one `sky --version`.
+  const cli = createSkyCli({ env, redactor, stateDir, probeTimeoutMs: options.probeTimeoutMs }, options.sky);
   const ssh = resolveProgram(options.ssh ?? "ssh", env.PATH ?? "");
   const owned = options.ownership ?? stateDirOwnership(stateDir);
   const intervalMs = options.healthPollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   return {
     kind: "skypilot",
+    preflight: (cluster, { signal }) =>
+      skyPreflight(cli, cluster, { signal, checkTimeoutMs: options.checkTimeoutMs }),
     status: (spec, { signal }) => skyStatus(cli, spec.name, owned, { signal }),
     launch: (spec, step) => skyLaunch(cli, owned, spec, step),
     exec: async (spec, command, step) => {
@@ -47,16 +57,16 @@ export function createSkyDriver(options: SkyDriverOptions): Driver {
       if (command !== serverStartCommand(spec))
         return skyExec(cli, spec, command, step, { jobName: "rhx-exec", numNodes: spec.num_nodes });
       // The server must outlive the command that starts it; a SkyPilot job's leftovers do not.
-      const started = await sshExec(ssh, env, spec, command, step);
+      const started = await sshExec(cli, ssh, spec, command, step);
       // Then the workers join the Ray head it started, as Runhouse's restart_server does.
       if (started.exitCode !== 0 || spec.num_nodes <= 1) return started;
-      await joinWorkers(cli, ssh, env, spec, step);
+      await joinWorkers(cli, ssh, spec, step);
       return started;
     },
     waitForServer: (spec, step) => skyWaitForServer(cli, spec, step, intervalMs),
     setAutostop: (spec, step) => skySetAutostop(cli, owned, spec, step),
     teardown: (spec, step) => skyTeardown(cli, owned, spec, step),
-    shell: (spec, command) => shell(cli, owned, ssh, env, spec, command),
+    shell: (spec, command) => shell(cli, owned, ssh, spec, command),
     teardownCommand: (name) => `rhx down ${name}`,
   };
 }
@@ -66,10 +76,9 @@ export function createSkyDriver(options: SkyDriverOptions): Driver {
  * docker clusters, like `runhouse ssh`. Each word of CMD is quoted, so the remote shell sees the argv.
  */
 async function shell(
-  cli: ReturnType<typeof createSkyCli>,
+  cli: SkyCli,
   owned: Ownership,
   ssh: string,
-  env: Environment,
   spec: Pick<ClusterSpec, "name">,
   command: readonly string[],
 ): Promise<number> {
@@ -91,17 +100,16 @@ async function shell(
   }
   const tty = process.stdin.isTTY && process.stdout.isTTY ? ["-t"] : [];
   const remote = command.length > 0 ? [command.map(shellQuote).join(" ")] : [];
-  const result = await execa(ssh, [...tty, ...SSH_CONNECT_OPTIONS, spec.name, ...remote], {
-    stdio: "inherit",
-    reject: false,
-    env: { ...env },
+  return runAttached(ssh, [...tty, ...SSH_CONNECT_OPTIONS, spec.name, ...remote], {
+    env: { ...cli.env },
+    redactor: cli.redactor,
+  }).catch((error: unknown) => {
+    if (isRhxError(error) && error.code === "RHX_COMMAND_NOT_FOUND")
+      throw new RhxError({
+        code: "RHX_SSH_NOT_FOUND",
+        message: "`ssh` (an OpenSSH client) was not found on PATH.",
+        hint: "Install an OpenSSH client (openssh-client on Debian/Ubuntu); SkyPilot writes the ssh config for `ssh <cluster>`.",
+      });
+    throw error;
   });
-  if (result.exitCode === undefined && result.code === "ENOENT") {
-    throw new RhxError({
-      code: "RHX_SSH_NOT_FOUND",
-      message: "`ssh` (an OpenSSH client) was not found on PATH.",
-      hint: "Install an OpenSSH client (openssh-client on Debian/Ubuntu); SkyPilot writes the ssh config for `ssh <cluster>`.",
-    });
-  }
-  return result.exitCode ?? 1;
 }

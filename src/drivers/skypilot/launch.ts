@@ -12,7 +12,6 @@ import type { ClusterSpec } from "../../config/cluster.ts";
 import type { ErrorCode } from "../../errors/codes.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
-import { redact, registerSecret } from "../../secrets/redactor.ts";
 import { CommandError, type RunResult } from "../exec.ts";
 import type { LiveCluster, StepOptions } from "../types.ts";
 import type { SkyCli, SkyInfo } from "./cli.ts";
@@ -47,7 +46,7 @@ export async function skyLaunch(
 ): Promise<LiveCluster> {
   const info = await cli.probe(options.signal);
   // The loader registers it already; registering here too keeps this function safe on its own.
-  if (spec.docker) registerSecret(spec.docker.password, "docker.password");
+  if (spec.docker) cli.redactor.register(spec.docker.password);
   const recent: string[] = [];
   const onOutput = (line: string) => {
     recent.push(line);
@@ -81,7 +80,7 @@ export async function skyLaunch(
     if (failure) {
       if (failure.code === "RHX_SKY_DOCKER_LOGIN" && spec.docker?.password === "")
         failure.hint = `The password is empty, so SkyPilot logs in with the VM's own identity: that needs SkyPilot ≥0.11 for ECR or ≥0.10 for Artifact Registry (this is ${info.version.raw}) and an instance role or service account allowed to pull. Upgrade SkyPilot or set SKYPILOT_DOCKER_PASSWORD, then \`rhx apply --yes\`.`;
-      throw failureError(failure);
+      throw failureError(failure, cli.redactor);
     }
     const live = await skyStatus(cli, spec.name, owned, { signal: options.signal });
     if (live.state !== "running") {
@@ -125,7 +124,7 @@ async function stopped(
       : `\`sky launch\` of ${cluster} did not finish within ${Math.round(stop.timeoutMs / 1000)}s and was stopped`;
   return new RhxError({
     code: stop.kind === "cancel" ? "RHX_CANCELLED" : "RHX_STEP_TIMEOUT",
-    message: redact(`${what}${notes.length > 0 ? `; ${notes.join("; ")}` : ""}. ${left}`),
+    message: cli.redactor.redact(`${what}${notes.length > 0 ? `; ${notes.join("; ")}` : ""}. ${left}`),
     hint:
       stop.kind === "timeout"
         ? "Raise --step-timeout if provisioning needs longer; `rhx apply` again replaces what is left."

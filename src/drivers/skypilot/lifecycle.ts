@@ -6,7 +6,6 @@
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
-import { redact } from "../../secrets/redactor.ts";
 import type { StepOptions } from "../types.ts";
 import type { SkyCli } from "./cli.ts";
 import { commandFailure, failureError } from "./errors.ts";
@@ -47,13 +46,13 @@ export async function skyTeardown(
   });
   const failure = commandFailure(result, name);
   // A failure sky could not even try (API server down, usage) is reported as it is.
-  if (failure && result.exitCode !== 0) throw failureError(failure);
+  if (failure && result.exitCode !== 0) throw failureError(failure, cli.redactor);
   const after = await skyStatus(cli, name, owned, { signal: options.signal });
   if (after.state !== "absent") {
     const reason = /Reason: (.*)/.exec(stripAnsi(result.stdout))?.[1]?.trim();
     throw new RhxError({
       code: "RHX_TEARDOWN_FAILED",
-      message: redact(
+      message: cli.redactor.redact(
         `${name} is still there after \`sky down -y ${name}\` (it is ${after.detail ?? after.state})${reason ? `: ${reason}` : "."}`,
       ),
       hint: `Retry \`rhx down ${name}\`. If its VMs are already gone in the cloud console, \`sky down --purge ${name}\` drops SkyPilot's record; otherwise remove them there.`,
@@ -87,7 +86,7 @@ export async function skySetAutostop(
   });
   const failure = commandFailure(result, spec.name);
   if (!failure) return;
-  if (result.exitCode !== 0) throw failureError(failure);
+  if (result.exitCode !== 0) throw failureError(failure, cli.redactor);
   const said =
     stripAnsi(result.stdout)
       .split("\n")
@@ -96,7 +95,7 @@ export async function skySetAutostop(
   const live = await skyStatus(cli, spec.name, owned, { signal: options.signal }).catch(() => undefined);
   throw new RhxError({
     code: "RHX_SKY_AUTOSTOP_FAILED",
-    message: redact(`Setting autostop on ${spec.name} failed: ${said}`),
+    message: cli.redactor.redact(`Setting autostop on ${spec.name} failed: ${said}`),
     hint:
       live && live.state !== "running"
         ? `The cluster is ${live.detail ?? live.state}; \`rhx apply --yes\` replaces it.`

@@ -17,7 +17,6 @@ import type { ClusterSpec } from "../../config/cluster.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
 import { workerJoinCommand } from "../../runhouse/workers.ts";
-import { redact } from "../../secrets/redactor.ts";
 import { describeFailure } from "../exec.ts";
 import type { ExecResult, StepOptions } from "../types.ts";
 import type { SkyCli } from "./cli.ts";
@@ -73,7 +72,7 @@ export async function headInternalIp(
   if (ip === undefined)
     throw new RhxError({
       code: "RHX_SKY_NODES_FAILED",
-      message: redact(
+      message: cli.redactor.redact(
         describeFailure(
           `Could not read the head node's internal IP of ${spec.name} (job exit code ${result.exitCode})`,
           result.tail,
@@ -92,7 +91,6 @@ export async function headInternalIp(
 export async function joinWorkers(
   cli: SkyCli,
   ssh: string,
-  env: Readonly<Record<string, string | undefined>>,
   spec: Pick<ClusterSpec, "name" | "env" | "docker" | "num_nodes">,
   options: StepOptions,
 ): Promise<ExecResult> {
@@ -102,11 +100,11 @@ export async function joinWorkers(
   const command = workerJoinCommand(headIp);
   for (const host of hosts) {
     options.onOutput(`joining ${host} to the Ray head at ${headIp}`);
-    const result = await sshExec(ssh, env, { name: host, env: spec.env }, command, options);
+    const result = await sshExec(cli, ssh, { name: host, env: spec.env }, command, options);
     if (result.exitCode !== 0)
       throw new RhxError({
         code: "RHX_SKY_WORKER_JOIN_FAILED",
-        message: redact(
+        message: cli.redactor.redact(
           describeFailure(
             `Ray on ${host} did not join the head at ${headIp} (\`ray start\` exited with code ${result.exitCode})`,
             result.tail,

@@ -12,7 +12,6 @@ import { RhxError } from "../../errors/rhx-error.ts";
 import { shellQuote } from "../../runhouse/commands.ts";
 import { judgeHealth, versionMismatchError } from "../../runhouse/health.ts";
 import { HEALTH } from "../../runhouse/versions.ts";
-import { redact } from "../../secrets/redactor.ts";
 import { describeFailure } from "../exec.ts";
 import type { StepOptions } from "../types.ts";
 import type { SkyCli } from "./cli.ts";
@@ -103,7 +102,7 @@ export async function skyWaitForServer(
   const verdict = result.tail.find((line) => line.startsWith("rhx-health: no answer"));
   throw new RhxError({
     code: "RHX_SERVER_UNHEALTHY",
-    message: redact(
+    message: cli.redactor.redact(
       describeFailure(
         verdict
           ? `The Runhouse server on ${spec.name} did not answer: ${verdict.replace(/^rhx-health: /, "")}`

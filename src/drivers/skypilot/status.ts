@@ -63,7 +63,7 @@ export async function findCluster(
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? STATUS_TIMEOUT_MS,
   });
-  throwIfFailed(result, cluster);
+  throwIfFailed(result, cli.redactor, cluster);
   let clusters: SkyClusterStatus[];
   try {
     clusters = features.jsonOutput ? parseStatusJson(result.stdout) : parseStatusTable(result.stdout);

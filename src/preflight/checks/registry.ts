@@ -2,7 +2,8 @@ import type { LoadedCluster } from "../../config/cluster.ts";
 import { IMAGE_CODES, resolveImage } from "../../image/reference.ts";
 import { checkImage } from "../../registry/client.ts";
 import { describeInstanceRoleMode } from "../../registry/credentials.ts";
-import type { CheckResult, PreflightOptions } from "../types.ts";
+import type { Redactor } from "../../secrets/redactor.ts";
+import type { CheckResult } from "../types.ts";
 
 const ID = "registry";
 
@@ -10,7 +11,10 @@ const ID = "registry";
  * Proves, from this machine and before any launch, that the credentials open the registry and the
  * tag exists for the target platform: the failure SkyPilot only reports after billing a VM.
  */
-export async function checkRegistry(cluster: LoadedCluster, options: PreflightOptions): Promise<CheckResult> {
+export async function checkRegistry(
+  cluster: LoadedCluster,
+  options: { signal: AbortSignal; redactor: Redactor },
+): Promise<CheckResult> {
   const { spec } = cluster;
   const credentials = spec.docker;
   const title = "registry login and image";
@@ -77,6 +81,7 @@ export async function checkRegistry(cluster: LoadedCluster, options: PreflightOp
       : undefined,
     platform: spec.platform,
     signal: options.signal,
+    redactor: options.redactor,
   });
   if (!result.ok) {
     // A missing tag's hint already lists the tags that exist, nearest first.

@@ -5,7 +5,10 @@ import {
   loginError,
   pullError,
 } from "../../../src/drivers/local/classify.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
 import { credentials } from "./support.ts";
+
+const redactor = new Redactor();
 
 // Texts as Docker 28 (client) / 20.10 (engine) and the distribution registry print them (captured on
 // the test machine), plus the cloud registries' own wording of the same failures.
@@ -60,20 +63,22 @@ describe("messages", () => {
   });
 
   it("says which server rejected the password and which variables to fix", () => {
-    const error = loginError(TEXTS.loginRejected, creds);
+    const error = loginError(TEXTS.loginRejected, creds, redactor);
     expect(error.code).toBe("RHX_LAUNCH_LOGIN_REJECTED");
     expect(error.message).toBe(
       'Docker login failed: the password was rejected by registry.example.com for user "alice".',
     );
     expect(error.hint).toContain("SKYPILOT_DOCKER_PASSWORD");
-    expect(loginError(TEXTS.loginRejected, { ...creds, source: "config" }).hint).toContain("docker.password");
+    expect(loginError(TEXTS.loginRejected, { ...creds, source: "config" }, redactor).hint).toContain(
+      "docker.password",
+    );
   });
 
   it("turns the other pull failures into their codes", () => {
-    expect(pullError(TEXTS.missingTag, "x:1", creds).code).toBe("RHX_LAUNCH_IMAGE_NOT_FOUND");
-    expect(pullError(TEXTS.noCredentials, "x:1", undefined).code).toBe("RHX_LAUNCH_PULL_DENIED");
-    expect(pullError(TEXTS.noDaemon, "x:1", creds).code).toBe("RHX_ENGINE_UNREACHABLE");
-    const other = pullError("error: disk full\nmore context", "x:1", creds);
+    expect(pullError(TEXTS.missingTag, "x:1", creds, redactor).code).toBe("RHX_LAUNCH_IMAGE_NOT_FOUND");
+    expect(pullError(TEXTS.noCredentials, "x:1", undefined, redactor).code).toBe("RHX_LAUNCH_PULL_DENIED");
+    expect(pullError(TEXTS.noDaemon, "x:1", creds, redactor).code).toBe("RHX_ENGINE_UNREACHABLE");
+    const other = pullError("error: disk full\nmore context", "x:1", creds, redactor);
     expect(other.code).toBe("RHX_LAUNCH_FAILED");
     expect(other.message).toBe("Pulling x:1 failed:\n  error: disk full\n  more context");
   });

@@ -1,17 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local/index.ts";
-import { MASK, registerSecret, resetSecrets } from "../../../src/secrets/redactor.ts";
+import { MASK, Redactor } from "../../../src/secrets/redactor.ts";
 import { docker, requireDocker, TEST_IMAGES } from "../../helpers/docker-env.ts";
 import { clusterSpec, step, sweep, watchArgv } from "./support.ts";
 
-const driver = createLocalDriver();
+const redactor = new Redactor();
+const driver = createLocalDriver({ env: process.env, redactor });
 const spec = clusterSpec({ image_id: `docker:${TEST_IMAGES.runhouse}` });
 
 beforeAll(async () => {
   await requireDocker([TEST_IMAGES.runhouse]);
   await driver.launch(spec, step().options);
 });
-afterEach(() => resetSecrets());
 afterAll(() => sweep());
 
 /** Processes in the container whose command line matches, as `docker top` lists them. */
@@ -47,7 +47,7 @@ describe("exec", () => {
 
   it("sets the config's env in the container, values never on argv", async () => {
     const secret = `s3cret-${Math.random().toString(36).slice(2)}`;
-    registerSecret(secret);
+    redactor.register(secret);
     const withEnv = { ...spec, env: { HF_HOME: "/data/hf", API_TOKEN: secret, SPACED: "a b  'c'" } };
     const { lines, options } = step();
     const { value, hits, dockerSeen } = await watchArgv(secret, () =>

@@ -5,13 +5,14 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local/index.ts";
 import { RhxError } from "../../../src/errors/rhx-error.ts";
-import { registerSecret, resetSecrets } from "../../../src/secrets/redactor.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
 import { docker, requireDocker, TEST_IMAGES } from "../../helpers/docker-env.ts";
 import { startRegistry, type TestRegistry } from "../../helpers/registry.ts";
 import { clusterSpec, credentials, step, sweep, watchArgv } from "./support.ts";
 
 const argvWrapper = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "docker-argv.sh");
-const driver = createLocalDriver();
+const redactor = new Redactor();
+const driver = createLocalDriver({ env: process.env, redactor });
 let registry: TestRegistry;
 let privateImage: string;
 /** Pushed but never pulled by these tests, so the engine never has it locally. */
@@ -24,7 +25,6 @@ beforeAll(async () => {
   neverPulled = (await registry.push(TEST_IMAGES.busybox, "team/unpulled:1")).ref;
 });
 afterEach(async () => {
-  resetSecrets();
   await sweep();
 });
 afterAll(async () => {
@@ -93,12 +93,16 @@ describe("launch", () => {
 
   it("rejects a bad password with RHX_LAUNCH_LOGIN_REJECTED, leaves nothing, leaks the password nowhere", async () => {
     const password = `wrong-${Math.random().toString(36).slice(2)}-pw`;
-    registerSecret(password);
+    redactor.register(password);
     const dir = await mkdtemp(join(tmpdir(), "rhx-argv-"));
     const log = join(dir, "argv.log");
-    process.env.RHX_TEST_ARGV_LOG = log;
     try {
-      const recorded = createLocalDriver({ docker: argvWrapper });
+      // The log's path reaches the wrapper through the run's environment, as every docker child's does.
+      const recorded = createLocalDriver({
+        env: { ...process.env, RHX_TEST_ARGV_LOG: log },
+        redactor,
+        docker: argvWrapper,
+      });
       const spec = clusterSpec({
         image_id: "docker:team/runhouse:0.0.36",
         docker: credentials(registry.username, password, registry.host),
@@ -121,7 +125,6 @@ describe("launch", () => {
       const everything = JSON.stringify({ m: failure.message, h: failure.hint, s: failure.stack, lines });
       expect(everything).not.toContain(password);
     } finally {
-      delete process.env.RHX_TEST_ARGV_LOG;
       await rm(dir, { recursive: true, force: true });
     }
   });

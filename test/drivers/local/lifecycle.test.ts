@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local/index.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
 import {
   docker,
   removeContainers,
@@ -9,7 +10,7 @@ import {
 } from "../../helpers/docker-env.ts";
 import { clusterName, clusterSpec, step, sweep } from "./support.ts";
 
-const driver = createLocalDriver();
+const driver = createLocalDriver({ env: process.env, redactor: new Redactor() });
 const foreignLabel = `${TEST_CONTAINER_LABEL}=${clusterName()}`;
 
 beforeAll(() => requireDocker([TEST_IMAGES.busybox]));

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalDriver } from "../../../src/drivers/local/index.ts";
 import { healthUrl } from "../../../src/drivers/local/server.ts";
 import { serverStartCommand } from "../../../src/runhouse/commands.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
 import { freePort, requireDocker, TEST_IMAGES } from "../../helpers/docker-env.ts";
 import { clusterSpec, step, sweep } from "./support.ts";
 
-const driver = createLocalDriver({ healthPollIntervalMs: 250 });
+const driver = createLocalDriver({ env: process.env, redactor: new Redactor(), healthPollIntervalMs: 250 });
 let port: number;
 let spec: ReturnType<typeof clusterSpec>;
 

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSkyCli } from "../../../src/drivers/skypilot/cli.ts";
 import { isRhxError, type RhxError } from "../../../src/errors/rhx-error.ts";
-import { resetSecrets } from "../../../src/secrets/redactor.ts";
 import { CREDENTIALS, clusterSpec, SkyBox, step } from "./support.ts";
 
 /** Each era as the fake plays it: its version string, and the facts directory when the version is shared. */
@@ -23,7 +22,6 @@ const ERAS = [
 const boxes: SkyBox[] = [];
 afterEach(async () => {
   for (const box of boxes.splice(0).reverse()) await box.cleanup();
-  resetSecrets();
 });
 
 function box(era: (typeof ERAS)[number], extra: Record<string, string> = {}): SkyBox {
@@ -88,23 +86,23 @@ describe("the detected flags are cached per sky binary and version", { timeout: 
 
   it("a second run asks no --help; another version asks again", async () => {
     const b = box(master);
-    const first = await createSkyCli(b.env, "sky", { stateDir: b.stateDir }).probe();
+    const first = await createSkyCli({ env: b.env, redactor: b.redactor, stateDir: b.stateDir }).probe();
     expect(first.features).toMatchObject({ source: "help", jsonOutput: true, secretFlag: true });
     expect(b.helpCalls()).toHaveLength(4);
-    const second = await createSkyCli(b.env, "sky", { stateDir: b.stateDir }).probe();
+    const second = await createSkyCli({ env: b.env, redactor: b.redactor, stateDir: b.stateDir }).probe();
     expect(second.features).toEqual(first.features);
     expect(b.helpCalls()).toHaveLength(4);
     // The same binary now says 0.11.2: the cache entry does not apply.
     const older = { ...b.env, FAKE_SKY_VERSION: "0.11.2", FAKE_SKY_FACTS: "0.11.2" };
-    const third = await createSkyCli(older, "sky", { stateDir: b.stateDir }).probe();
+    const third = await createSkyCli({ env: older, redactor: b.redactor, stateDir: b.stateDir }).probe();
     expect(third.features).toMatchObject({ source: "help", jsonOutput: false, apiCancelYes: true });
     expect(b.helpCalls()).toHaveLength(8);
   });
 
   it("without a state dir every run reads --help", async () => {
     const b = box(master);
-    await createSkyCli(b.env, "sky").probe();
-    await createSkyCli(b.env, "sky").probe();
+    await createSkyCli({ env: b.env, redactor: b.redactor }).probe();
+    await createSkyCli({ env: b.env, redactor: b.redactor }).probe();
     expect(b.helpCalls()).toHaveLength(8);
   });
 });

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isRhxError, type RhxError } from "../../../src/errors/rhx-error.ts";
 import { serverStartCommand } from "../../../src/runhouse/commands.ts";
-import { registerSecret, resetSecrets } from "../../../src/secrets/redactor.ts";
 import { freePort } from "../../helpers/docker-env.ts";
 import { CREDENTIALS, clusterSpec, SkyBox, step, VERSIONS } from "./support.ts";
 
@@ -15,7 +14,6 @@ afterEach(async () => {
   // `sky down -a` ends everything on the clusters (the fake kills the node's processes).
   // Newest first: a box that shares another's fake state must not outlive it.
   for (const b of boxes.splice(0).reverse()) await b.cleanup();
-  resetSecrets();
 });
 
 async function upCluster(version: string, file: Parameters<typeof clusterSpec>[0] = {}) {
@@ -51,8 +49,8 @@ describe.each(VERSIONS)("SkyPilot %s", { timeout: 240_000 }, (version) => {
 
   it("exec: a job in the cluster, env by name, output streamed without sky's prefixes", async () => {
     const token = "hf_Token_Value_For_Exec_0042";
-    registerSecret(token, "HF_TOKEN");
     const { b, spec, driver } = await upCluster(version, { env: { HF_HOME: "/data/hf", HF_TOKEN: token } });
+    b.redactor.register(token);
     const lines: string[] = [];
     const ok = await driver.exec(spec, 'echo "home=$HF_HOME"; echo "token=$HF_TOKEN"; pwd', step(lines));
     expect(ok.exitCode).toBe(0);
@@ -144,11 +142,11 @@ describe.each(VERSIONS)("SkyPilot %s", { timeout: 240_000 }, (version) => {
 
   it("the server start carries the config's env on stdin, never on argv", async () => {
     const secret = "Server-Env-Secret-Value-9a7";
-    registerSecret(secret, "API_TOKEN");
     const { driver, spec, b } = await upCluster(version, {
       env: { API_TOKEN: secret },
       server: { command: 'echo "token=$API_TOKEN"' },
     });
+    b.redactor.register(secret);
     const lines: string[] = [];
     const result = await driver.exec(spec, serverStartCommand(spec), step(lines));
     expect(result.exitCode).toBe(0);

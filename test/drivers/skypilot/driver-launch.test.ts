@@ -5,14 +5,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isRhxError, type RhxError } from "../../../src/errors/rhx-error.ts";
-import { resetSecrets } from "../../../src/secrets/redactor.ts";
 import { CREDENTIALS, clusterSpec, SkyBox, step, VERSIONS } from "./support.ts";
 
 const boxes: SkyBox[] = [];
 afterEach(async () => {
   // Newest first: a box that shares another's fake state must not outlive it.
   for (const box of boxes.splice(0).reverse()) await box.cleanup();
-  resetSecrets();
 });
 
 function box(version: string, extra: Record<string, string> = {}): SkyBox {

@@ -9,14 +9,12 @@ import { workerHosts } from "../../../src/drivers/skypilot/nodes.ts";
 import { isRhxError, type RhxError } from "../../../src/errors/rhx-error.ts";
 import { installCommand, serverStartCommand } from "../../../src/runhouse/commands.ts";
 import { workerJoinCommand } from "../../../src/runhouse/workers.ts";
-import { resetSecrets } from "../../../src/secrets/redactor.ts";
 import { freePort } from "../../helpers/docker-env.ts";
 import { CREDENTIALS, clusterSpec, SkyBox, step, VERSIONS } from "./support.ts";
 
 const boxes: SkyBox[] = [];
 afterEach(async () => {
   for (const b of boxes.splice(0).reverse()) await b.cleanup();
-  resetSecrets();
 });
 
 /** A fake `ray` on the nodes: records its argv in the node's home; fails where `ray-fails` exists. */

@@ -12,6 +12,7 @@ import { type ClusterSpec, type DockerCredentials, normalizeCluster } from "../.
 import type { ClusterFile } from "../../../src/config/schema.ts";
 import { createSkyDriver, type SkyDriverOptions } from "../../../src/drivers/skypilot/index.ts";
 import type { Driver, StepOptions } from "../../../src/drivers/types.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
 
 export const FAKE_BIN = fileURLToPath(new URL("../../fixtures/bin", import.meta.url));
 export const VERSIONS = ["0.9.3", "0.12.1"] as const;
@@ -97,6 +98,8 @@ export class SkyBox {
   /** The fake's state (FAKE_SKY_STATE): another box given it sees the same clusters. */
   readonly skyStateDir: string;
   readonly env: Record<string, string>;
+  /** The run's redactor of every driver this box makes: tests register their secrets here. */
+  readonly redactor = new Redactor();
 
   constructor(version: string, extra: Record<string, string> = {}) {
     this.dir = mkdtempSync(join(tmpdir(), "rhx-sky-driver-"));
@@ -123,6 +126,7 @@ export class SkyBox {
   driver(env: Record<string, string> = {}, options: Partial<SkyDriverOptions> = {}): Driver {
     return createSkyDriver({
       env: { ...this.env, ...env },
+      redactor: this.redactor,
       stateDir: this.stateDir,
       healthPollIntervalMs: 200,
       ...options,

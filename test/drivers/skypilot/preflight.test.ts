@@ -1,11 +1,13 @@
-// The SkyPilot pre-flight against the fake `sky` of both CLI eras (skypilot-cli.md §0, §3), and against
-// tiny scripts for what the fake does not do (hang, crash, print nonsense).
+// The SkyPilot driver's pre-flight against the fake `sky` of both CLI eras (docs/checks.md),
+// and against tiny scripts for what the fake does not do (hang, crash, print nonsense).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkSky, DEFAULT_SKY_LIMITS, type SkyCheckLimits } from "../../src/preflight/checks/sky.ts";
-import type { CheckResult } from "../../src/preflight/types.ts";
-import { clusterOf, pathWithFakeSky, preflightOptions, scratch } from "./support.ts";
+import type { LoadedCluster } from "../../../src/config/cluster.ts";
+import { createSkyDriver, type SkyDriverOptions } from "../../../src/drivers/skypilot/index.ts";
+import type { CheckResult } from "../../../src/preflight/types.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
+import { clusterOf, pathWithFakeSky, scratch } from "../../preflight/support.ts";
 
 const temp = scratch();
 afterAll(() => temp.cleanup());
@@ -44,13 +46,27 @@ const OUTPUT_HELP =
 
 const byId = (results: CheckResult[], id: string) => results.find((r) => r.id === id);
 
+type Limits = Partial<Pick<SkyDriverOptions, "sky" | "probeTimeoutMs" | "checkTimeoutMs">>;
+
+/** A driver of one run in `env`: what `rhx check` makes per run. */
+function skyDriver(env: Record<string, string | undefined>, limits: Limits = {}) {
+  return createSkyDriver({ env, redactor: new Redactor(), ...limits });
+}
+
+const preflightOptions = { signal: new AbortController().signal, clusterRunning: false };
+
+/** One cluster's pre-flight, in a run of its own. */
+function check(cluster: LoadedCluster, env: Record<string, string | undefined>, limits: Limits = {}) {
+  return skyDriver(env, limits).preflight(cluster, preflightOptions);
+}
+
 // Each case spawns the fake (a node process) a few times: slow on a busy machine.
 describe.concurrent.each(["0.9.3", "0.12.1"])("fake sky %s", { timeout: 180_000 }, (version) => {
   const json = version === "0.12.1";
 
   it("passes for an enabled cloud, asking `sky check` about that cloud only", async () => {
     const { env, calls } = fakeEnv(version);
-    const results = await checkSky(clusterOf({ provider: "aws" }), preflightOptions(env));
+    const results = await check(clusterOf({ provider: "aws" }), env);
     expect(results).toEqual([
       { id: "sky", title: "SkyPilot CLI", status: "pass", message: `skypilot ${version}` },
       {
@@ -68,7 +84,7 @@ describe.concurrent.each(["0.9.3", "0.12.1"])("fake sky %s", { timeout: 180_000 
 
   it("fails for a disabled cloud with SkyPilot's reason and a setup hint", async () => {
     const { env, calls } = fakeEnv(version);
-    const results = await checkSky(clusterOf({ provider: "azure" }), preflightOptions(env));
+    const results = await check(clusterOf({ provider: "azure" }), env);
     expect(byId(results, "cloud")).toEqual({
       id: "cloud",
       title: "Azure credentials (sky check)",
@@ -86,7 +102,7 @@ describe.concurrent.each(["0.9.3", "0.12.1"])("fake sky %s", { timeout: 180_000 
 
   it("fails for Kubernetes without a context", async () => {
     const { env } = fakeEnv(version, { FAKE_SKY_ENABLED_CLOUDS: "AWS" });
-    const results = await checkSky(clusterOf({ provider: "kubernetes" }), preflightOptions(env));
+    const results = await check(clusterOf({ provider: "kubernetes" }), env);
     expect(byId(results, "cloud")).toMatchObject({
       status: "fail",
       code: "RHX_CLOUD_DISABLED",
@@ -97,9 +113,7 @@ describe.concurrent.each(["0.9.3", "0.12.1"])("fake sky %s", { timeout: 180_000 
 
   it("`cheapest` needs at least one enabled cloud", async () => {
     const some = fakeEnv(version);
-    expect(
-      byId(await checkSky(clusterOf({ provider: "cheapest" }), preflightOptions(some.env)), "cloud"),
-    ).toEqual({
+    expect(byId(await check(clusterOf({ provider: "cheapest" }), some.env), "cloud")).toEqual({
       id: "cloud",
       title: "a cloud to launch on (sky check)",
       status: "pass",
@@ -108,9 +122,7 @@ describe.concurrent.each(["0.9.3", "0.12.1"])("fake sky %s", { timeout: 180_000 
     expect(some.calls().at(-1)?.argv).toEqual(json ? ["check", "-o", "json"] : ["check"]);
 
     const none = fakeEnv(version, { FAKE_SKY_ENABLED_CLOUDS: "" });
-    expect(
-      byId(await checkSky(clusterOf({ provider: "cheapest" }), preflightOptions(none.env)), "cloud"),
-    ).toMatchObject({
+    expect(byId(await check(clusterOf({ provider: "cheapest" }), none.env), "cloud")).toMatchObject({
       status: "fail",
       code: "RHX_CLOUD_NONE_ENABLED",
       message: "No cloud is enabled in SkyPilot, so `provider: cheapest` has nothing to choose from.",
@@ -119,9 +131,7 @@ describe.concurrent.each(["0.9.3", "0.12.1"])("fake sky %s", { timeout: 180_000 
 
   it("says when the SkyPilot API server cannot be reached", async () => {
     const { env } = fakeEnv(version, { FAKE_SKY_OUTCOME: "api-down" });
-    expect(
-      byId(await checkSky(clusterOf({ provider: "gcp" }), preflightOptions(env)), "cloud"),
-    ).toMatchObject({
+    expect(byId(await check(clusterOf({ provider: "gcp" }), env), "cloud")).toMatchObject({
       status: "fail",
       code: "RHX_SKY_API_UNREACHABLE",
     });
@@ -133,7 +143,7 @@ describe.concurrent.each(["0.9.3", "0.12.1"])("fake sky %s", { timeout: 180_000 
       SKYPILOT_DOCKER_PASSWORD: PASSWORD,
       SKYPILOT_DOCKER_SERVER: "docker.io",
     });
-    await checkSky(clusterOf({ provider: "aws" }), preflightOptions(env));
+    await check(clusterOf({ provider: "aws" }), env);
     for (const call of calls()) {
       expect(call.env).not.toHaveProperty("SKYPILOT_DOCKER_PASSWORD");
       expect(call.env).toHaveProperty("SKYPILOT_DOCKER_USERNAME");
@@ -143,7 +153,7 @@ describe.concurrent.each(["0.9.3", "0.12.1"])("fake sky %s", { timeout: 180_000 
 
 describe("sky itself", { timeout: 120_000 }, () => {
   it("missing from PATH: fails once, with the install command for the provider", async () => {
-    const results = await checkSky(clusterOf({ provider: "gcp" }), preflightOptions({ PATH: temp.dir }));
+    const results = await check(clusterOf({ provider: "gcp" }), { PATH: temp.dir });
     expect(results).toEqual([
       {
         id: "sky",
@@ -156,22 +166,34 @@ describe("sky itself", { timeout: 120_000 }, () => {
     ]);
   });
 
-  it("runs `sky --version` once per run, whatever the number of clusters", async () => {
+  it("runs `sky --version` once per run: pre-flight of every cluster and the driver's steps share it", async () => {
     const { env, calls } = fakeEnv("0.12.1");
-    const options = preflightOptions(env);
-    // Same environment object, as in one `rhx check` / `rhx apply`: one probe, words per cluster.
+    // One driver per run, as `rhx check` / `rhx apply` get from driverFor: one probe, words per cluster.
+    const driver = skyDriver(env);
     const [aws, gcp] = await Promise.all([
-      checkSky(clusterOf({ provider: "aws" }), options),
-      checkSky(clusterOf({ name: "other", provider: "gcp" }), options),
+      driver.preflight(clusterOf({ provider: "aws" }), preflightOptions),
+      driver.preflight(clusterOf({ name: "other", provider: "gcp" }), preflightOptions),
     ]);
-    expect(byId(aws ?? [], "cloud")?.status).toBe("pass");
-    expect(byId(gcp ?? [], "cloud")?.status).toBe("pass");
-    expect(calls().filter((c) => c.argv[0] === "--version")).toHaveLength(1);
+    expect(byId(aws, "cloud")?.status).toBe("pass");
+    expect(byId(gcp, "cloud")?.status).toBe("pass");
+    // After pre-flight, the run's steps ask `sky status` without probing again.
+    expect(await driver.status({ name: "demo" }, preflightOptions)).toMatchObject({ state: "absent" });
+    const argv = calls().map((c) => c.argv);
+    expect(argv.filter((a) => a[0] === "--version")).toEqual([["--version"]]);
+    expect(argv.some((a) => a[0] === "status")).toBe(true);
+  });
+
+  it("a missing `sky`: pre-flight reports it, and the driver's steps throw the same code", async () => {
+    const driver = skyDriver({ PATH: temp.dir });
+    const results = await driver.preflight(clusterOf({ provider: "aws" }), preflightOptions);
+    expect(results.map((r) => r.code)).toEqual(["RHX_SKY_NOT_FOUND"]);
+    const error = await driver.status({ name: "demo" }, preflightOptions).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "RHX_SKY_NOT_FOUND" });
   });
 
   it("too old to drive", async () => {
     const { env } = fakeEnv("0.5.1");
-    expect(await checkSky(clusterOf({ provider: "aws" }), preflightOptions(env))).toEqual([
+    expect(await check(clusterOf({ provider: "aws" }), env)).toEqual([
       expect.objectContaining({
         id: "sky",
         status: "fail",
@@ -182,19 +204,11 @@ describe("sky itself", { timeout: 120_000 }, () => {
     ]);
   });
 
-  const limits = (program: string, overrides: Partial<SkyCheckLimits> = {}): SkyCheckLimits => ({
-    ...DEFAULT_SKY_LIMITS,
-    program,
-    ...overrides,
-  });
+  const limits = (sky: string, overrides: Limits = {}): Limits => ({ sky, ...overrides });
 
   it("a broken install: `sky --version` crashes", async () => {
     const sky = temp.script("sky-broken", "echo \"ModuleNotFoundError: No module named 'sky'\" >&2\nexit 1");
-    const results = await checkSky(
-      clusterOf({ provider: "aws" }),
-      preflightOptions({ RHX_STATE_DIR: temp.dir }),
-      limits(sky),
-    );
+    const results = await check(clusterOf({ provider: "aws" }), { RHX_STATE_DIR: temp.dir }, limits(sky));
     expect(results).toEqual([
       expect.objectContaining({
         code: "RHX_SKY_UNUSABLE",
@@ -205,11 +219,7 @@ describe("sky itself", { timeout: 120_000 }, () => {
 
   it("something else called sky", async () => {
     const sky = temp.script("sky-other", "echo 'sky: the planetarium, version two'");
-    const results = await checkSky(
-      clusterOf({ provider: "aws" }),
-      preflightOptions({ RHX_STATE_DIR: temp.dir }),
-      limits(sky),
-    );
+    const results = await check(clusterOf({ provider: "aws" }), { RHX_STATE_DIR: temp.dir }, limits(sky));
     expect(results).toEqual([
       expect.objectContaining({
         code: "RHX_SKY_UNUSABLE",
@@ -221,10 +231,10 @@ describe("sky itself", { timeout: 120_000 }, () => {
   it("a hanging `sky --version` is cut off", async () => {
     const sky = temp.script("sky-hang", "exec sleep 30");
     const started = Date.now();
-    const results = await checkSky(
+    const results = await check(
       clusterOf({ provider: "aws" }),
-      preflightOptions({ RHX_STATE_DIR: temp.dir }),
-      limits(sky, { versionTimeoutMs: 300 }),
+      { RHX_STATE_DIR: temp.dir },
+      limits(sky, { probeTimeoutMs: 300 }),
     );
     expect(results).toEqual([
       expect.objectContaining({
@@ -240,9 +250,9 @@ describe("sky itself", { timeout: 120_000 }, () => {
       "sky-check-hang",
       `if [ "$1" = --version ]; then echo "skypilot, version 0.12.1"; exit 0; fi\n${OUTPUT_HELP}\nexec sleep 30`,
     );
-    const results = await checkSky(
+    const results = await check(
       clusterOf({ provider: "aws" }),
-      preflightOptions({ RHX_STATE_DIR: temp.dir }),
+      { RHX_STATE_DIR: temp.dir },
       limits(sky, { checkTimeoutMs: 300 }),
     );
     expect(byId(results, "cloud")).toMatchObject({
@@ -258,11 +268,7 @@ describe("sky itself", { timeout: 120_000 }, () => {
     );
     expect(
       byId(
-        await checkSky(
-          clusterOf({ provider: "aws" }),
-          preflightOptions({ RHX_STATE_DIR: temp.dir }),
-          limits(failing),
-        ),
+        await check(clusterOf({ provider: "aws" }), { RHX_STATE_DIR: temp.dir }, limits(failing)),
         "cloud",
       ),
     ).toMatchObject({
@@ -275,11 +281,7 @@ describe("sky itself", { timeout: 120_000 }, () => {
     );
     expect(
       byId(
-        await checkSky(
-          clusterOf({ provider: "aws" }),
-          preflightOptions({ RHX_STATE_DIR: temp.dir }),
-          limits(nonsense),
-        ),
+        await check(clusterOf({ provider: "aws" }), { RHX_STATE_DIR: temp.dir }, limits(nonsense)),
         "cloud",
       ),
     ).toMatchObject({
@@ -291,12 +293,12 @@ describe("sky itself", { timeout: 120_000 }, () => {
   it("warns when the version predates the empty-password ECR login", async () => {
     const docker = { username: "AWS", password: "", server: ECR };
     const cluster = clusterOf({ provider: "aws", image_id: `docker:${ECR}/app:1` }, docker);
-    const old = await checkSky(cluster, preflightOptions(fakeEnv("0.9.3").env));
+    const old = await check(cluster, fakeEnv("0.9.3").env);
     expect(byId(old, "sky-instance-role")).toMatchObject({
       status: "warn",
       code: "RHX_SKY_INSTANCE_ROLE_UNSUPPORTED",
     });
-    const recent = await checkSky(cluster, preflightOptions(fakeEnv("0.12.1").env));
+    const recent = await check(cluster, fakeEnv("0.12.1").env);
     expect(byId(recent, "sky-instance-role")).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PROVIDERS } from "../../src/config/schema.ts";
+import { PROVIDERS } from "../../../src/config/schema.ts";
 import {
   cloudRepr,
   disabledReason,
@@ -7,7 +7,7 @@ import {
   installHint,
   isCloudProvider,
   SKY_CLOUD_REPR,
-} from "../../src/preflight/checks/sky-clouds.ts";
+} from "../../../src/drivers/skypilot/clouds.ts";
 
 describe("provider names", () => {
   it("has SkyPilot's repr for every cloud provider in the schema", () => {

@@ -1,27 +1,20 @@
 /**
- * Pre-flight for cloud providers, through the `sky` CLI (skypilot-cli.md §0, §3): is SkyPilot installed
- * in a version rhx can drive, and can it launch on the chosen cloud? `sky --version` runs once per rhx
- * run (every cluster shares the answer); `sky check` runs per cluster, for its cloud only. Neither
- * mutates anything, and neither ever sees the registry password.
+ * The SkyPilot driver's pre-flight (docs/checks.md): is SkyPilot installed in a version rhx can drive
+ * (docs/skypilot.md, "Versions"), and can it launch on the chosen cloud? The `sky --version` probe is
+ * the driver's own, made once per run and shared with its steps; `sky check` runs per cluster, for
+ * its cloud only. Neither mutates anything, and neither ever sees the registry password.
  */
 
 import type { LoadedCluster } from "../../config/cluster.ts";
 import type { Provider } from "../../config/schema.ts";
-import { type RunResult, resolveProgram, run } from "../../drivers/exec.ts";
-import { parseCheckJson, parseCheckText } from "../../drivers/skypilot/check-output.ts";
-import { classifySkyFailure } from "../../drivers/skypilot/classify-failure.ts";
-import { detectFeatures } from "../../drivers/skypilot/cli.ts";
-import {
-  parseSkyVersion,
-  type SkyFeatures,
-  type SkyVersion,
-  skyVersionAtLeast,
-} from "../../drivers/skypilot/version.ts";
 import type { ErrorCode } from "../../errors/codes.ts";
 import { isRhxError } from "../../errors/rhx-error.ts";
 import { registryKind } from "../../image/host.ts";
-import { defaultStateDir } from "../../state/paths.ts";
-import type { Check, CheckResult, PreflightOptions } from "../types.ts";
+import type { CheckResult } from "../../preflight/types.ts";
+import type { RunResult } from "../exec.ts";
+import { parseCheckJson, parseCheckText } from "./check-output.ts";
+import { classifySkyFailure } from "./classify-failure.ts";
+import type { SkyCli } from "./cli.ts";
 import {
   cloudRepr,
   disabledReason,
@@ -29,104 +22,27 @@ import {
   installHint,
   isCloudProvider,
   setupHint,
-} from "./sky-clouds.ts";
+} from "./clouds.ts";
+import { type ProbeFailure, type SkyInfo, WITHOUT_PASSWORD } from "./probe.ts";
+import { type SkyVersion, skyVersionAtLeast } from "./version.ts";
 
 /** The oldest SkyPilot rhx drives: `sky check CLOUD` (PR #3229) and the docker login variables. */
 export const MIN_SKY_VERSION = { major: 0, minor: 6 } as const;
 
-export interface SkyCheckLimits {
-  /** `sky --version` imports SkyPilot, a few seconds on a cold start. */
-  versionTimeoutMs: number;
-  /** `sky check` asks each cloud's API (and may start the local API server first). */
-  checkTimeoutMs: number;
-  program: string;
-}
-
-export const DEFAULT_SKY_LIMITS: SkyCheckLimits = {
-  versionTimeoutMs: 20_000,
-  checkTimeoutMs: 60_000,
-  program: "sky",
-};
-
-type ProbeFailure =
-  | { kind: "not-found" }
-  | { kind: "timeout" }
-  | { kind: "unusable"; exitCode: number; said: string | undefined }
-  | { kind: "too-old"; version: SkyVersion };
-
-type Probe = { ok: true; version: SkyVersion; features: SkyFeatures } | { ok: false; failure: ProbeFailure };
+/** `sky check` asks each cloud's API (and may start the local API server first). */
+export const CHECK_TIMEOUT_MS = 60_000;
 
 const TOOL = { id: "sky", title: "SkyPilot CLI" } as const;
 const CLOUD_ID = "cloud";
 
-/**
- * One probe per run: both `rhx check` and `rhx apply` pass the same environment object to every
- * cluster's pre-flight, so it keys the memo (and a new run, or a test, gets a fresh probe).
- */
-const probes = new WeakMap<object, Map<string, Promise<Probe>>>();
-
-function probeOnce(options: PreflightOptions, limits: SkyCheckLimits): Promise<Probe> {
-  let byProgram = probes.get(options.env);
-  if (!byProgram) {
-    byProgram = new Map();
-    probes.set(options.env, byProgram);
-  }
-  let probe = byProgram.get(limits.program);
-  if (!probe) {
-    probe = probeSky(options, limits);
-    byProgram.set(limits.program, probe);
-  }
-  return probe;
-}
-
-/**
- * The environment `sky` runs in: the user's (PATH, cloud credentials, SKYPILOT_API_SERVER_ENDPOINT),
- * minus the registry password, which no check of SkyPilot needs.
- */
-function skyEnv(options: PreflightOptions): Record<string, string | undefined> {
-  return { ...options.env, SKYPILOT_DOCKER_PASSWORD: undefined };
-}
-
-async function probeSky(options: PreflightOptions, limits: SkyCheckLimits): Promise<Probe> {
-  let result: RunResult;
-  try {
-    result = await run(limits.program, ["--version"], {
-      env: skyEnv(options),
-      signal: options.signal,
-      timeoutMs: limits.versionTimeoutMs,
-      allowFailure: true,
-    });
-  } catch (error) {
-    if (!isRhxError(error)) throw error;
-    if (error.code === "RHX_COMMAND_NOT_FOUND") return { ok: false, failure: { kind: "not-found" } };
-    if (error.code === "RHX_STEP_TIMEOUT") return { ok: false, failure: { kind: "timeout" } };
-    throw error;
-  }
-  const version = result.exitCode === 0 ? parseSkyVersion(result.stdout) : undefined;
-  if (!version) {
-    const said = lastLine(result.stderr) ?? lastLine(result.stdout);
-    return { ok: false, failure: { kind: "unusable", exitCode: result.exitCode, said } };
-  }
-  if (!skyVersionAtLeast(version, MIN_SKY_VERSION.major, MIN_SKY_VERSION.minor))
-    return { ok: false, failure: { kind: "too-old", version } };
-  // The same detection (and cache) as the driver: `sky check -o json` only where `check --help` lists it.
-  const binary = resolveProgram(limits.program, options.env.PATH ?? "");
-  const features = await detectFeatures(
-    {
-      binary,
-      run: (args, runOptions) =>
-        run(binary, args, { ...runOptions, env: skyEnv(options), allowFailure: true }),
-    },
-    version,
-    options.signal,
-    defaultStateDir(options.env),
-    limits.versionTimeoutMs,
-  );
-  return { ok: true, version, features };
+interface CheckContext {
+  cli: SkyCli;
+  signal: AbortSignal;
+  checkTimeoutMs: number;
 }
 
 /** The probe's failure, worded for this cluster's provider (the install extra differs). */
-function toolFailure(failure: ProbeFailure, provider: Provider, limits: SkyCheckLimits): CheckResult {
+function toolFailure(failure: ProbeFailure | TooOld, provider: Provider): CheckResult {
   const fail = (code: ErrorCode, message: string, hint: string): CheckResult => ({
     ...TOOL,
     status: "fail",
@@ -144,17 +60,19 @@ function toolFailure(failure: ProbeFailure, provider: Provider, limits: SkyCheck
     case "timeout":
       return fail(
         "RHX_SKY_TIMEOUT",
-        `\`sky --version\` did not answer within ${seconds(limits.versionTimeoutMs)}.`,
+        `\`sky --version\` did not answer within ${seconds(failure.timeoutMs)}.`,
         "Run `sky --version` yourself: a broken Python environment can hang on import.",
       );
-    case "unusable":
+    case "unusable": {
+      const { exitCode, stderr, stdout } = failure.result;
       return fail(
         "RHX_SKY_UNUSABLE",
-        failure.exitCode === 0
+        exitCode === 0
           ? "`sky --version` printed no SkyPilot version."
-          : `\`sky --version\` exited with code ${failure.exitCode}${saying(failure.said)}`,
+          : `\`sky --version\` exited with code ${exitCode}${saying(lastLine(stderr) ?? lastLine(stdout))}`,
         `Reinstall SkyPilot (${installCommand(provider)}) and check that \`sky --version\` prints "skypilot, version X.Y.Z".`,
       );
+    }
     case "too-old":
       return fail(
         "RHX_SKY_TOO_OLD",
@@ -164,14 +82,16 @@ function toolFailure(failure: ProbeFailure, provider: Provider, limits: SkyCheck
   }
 }
 
+type TooOld = { kind: "too-old"; version: SkyVersion };
+
 function upgradeCommand(provider: Provider): string {
   return installCommand(provider).replace("pip install", "pip install -U");
 }
 
 /**
  * The empty-password login on the VM: ECR through the instance role arrived in SkyPilot ≈0.11, Artifact
- * Registry through the service account in ≈0.10 (skypilot-cli.md §0, §2). An older SkyPilot would run
- * `docker login` with an empty password on a billed VM.
+ * Registry through the service account in ≈0.10 (docs/skypilot.md, "Versions"). An older SkyPilot
+ * would run `docker login` with an empty password on a billed VM.
  */
 function instanceRoleSupport(cluster: LoadedCluster, version: SkyVersion): CheckResult | undefined {
   const docker = cluster.spec.docker;
@@ -197,9 +117,8 @@ function instanceRoleSupport(cluster: LoadedCluster, version: SkyVersion): Check
 /** `sky check [-o json] [CLOUD]`: enabled clouds with compute, and why the wanted one is not. */
 async function checkCloud(
   cluster: LoadedCluster,
-  options: PreflightOptions,
-  limits: SkyCheckLimits,
-  probe: Extract<Probe, { ok: true }>,
+  context: CheckContext,
+  probe: SkyInfo,
 ): Promise<CheckResult> {
   const provider = cluster.spec.provider;
   const cloud = isCloudProvider(provider) ? provider : undefined;
@@ -211,14 +130,14 @@ async function checkCloud(
 
   let result: RunResult;
   try {
-    result = await skyCheck(args, options, limits);
+    result = await skyCheck(args, context);
   } catch (error) {
     if (!isRhxError(error) || error.code !== "RHX_STEP_TIMEOUT") throw error;
     return {
       ...base,
       status: "fail",
       code: "RHX_SKY_TIMEOUT",
-      message: `\`${shown}\` did not answer within ${seconds(limits.checkTimeoutMs)}.`,
+      message: `\`${shown}\` did not answer within ${seconds(context.checkTimeoutMs)}.`,
       hint: `SkyPilot's API server may be starting, or a cloud's API may be slow: run \`${shown}\` yourself to see where it hangs.`,
     };
   }
@@ -262,7 +181,7 @@ async function checkCloud(
       message: `SkyPilot ${probe.version.raw} can launch on ${cloudRepr(cloud)}.`,
     };
   // JSON lists only the enabled clouds; the reason is in the text output (one more call, on failure only).
-  const text = json ? await reasonText(cloud, options, limits) : result.stdout;
+  const text = json ? await reasonText(cloud, context) : result.stdout;
   const reason = text === undefined ? undefined : disabledReason(text, cloud);
   const [first, ...rest] = (reason ?? "").split("\n");
   return {
@@ -274,26 +193,17 @@ async function checkCloud(
   };
 }
 
-async function skyCheck(
-  args: string[],
-  options: PreflightOptions,
-  limits: SkyCheckLimits,
-): Promise<RunResult> {
-  return run(limits.program, args, {
-    env: skyEnv(options),
-    signal: options.signal,
-    timeoutMs: limits.checkTimeoutMs,
-    allowFailure: true,
+function skyCheck(args: string[], context: CheckContext): Promise<RunResult> {
+  return context.cli.run(args, {
+    env: WITHOUT_PASSWORD,
+    signal: context.signal,
+    timeoutMs: context.checkTimeoutMs,
   });
 }
 
-async function reasonText(
-  cloud: string,
-  options: PreflightOptions,
-  limits: SkyCheckLimits,
-): Promise<string | undefined> {
+async function reasonText(cloud: string, context: CheckContext): Promise<string | undefined> {
   try {
-    const result = await skyCheck(["check", cloud], options, limits);
+    const result = await skyCheck(["check", cloud], context);
     return result.stdout;
   } catch (error) {
     if (isRhxError(error) && error.code === "RHX_STEP_TIMEOUT") return undefined;
@@ -343,24 +253,24 @@ function seconds(ms: number): string {
   return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 }
 
-/** The SkyPilot checks of one cluster, with explicit limits (tests shorten them). */
-export async function checkSky(
+/** The SkyPilot checks of one cluster; every cluster of the run shares the cli's one probe. */
+export async function skyPreflight(
+  cli: SkyCli,
   cluster: LoadedCluster,
-  options: PreflightOptions,
-  limits: SkyCheckLimits = DEFAULT_SKY_LIMITS,
+  options: { signal: AbortSignal; checkTimeoutMs?: number | undefined },
 ): Promise<CheckResult[]> {
-  const probe = await probeOnce(options, limits);
+  const probe = await cli.probeOutcome(options.signal);
+  const provider = cluster.spec.provider;
   // Without a usable `sky`, a cloud check cannot run: the one failure (with the install hint) says it all.
-  if (!probe.ok) return [toolFailure(probe.failure, cluster.spec.provider, limits)];
+  if (!probe.ok) return [toolFailure(probe.failure, provider)];
+  if (!skyVersionAtLeast(probe.version, MIN_SKY_VERSION.major, MIN_SKY_VERSION.minor))
+    return [toolFailure({ kind: "too-old", version: probe.version }, provider)];
+  const context = { cli, signal: options.signal, checkTimeoutMs: options.checkTimeoutMs ?? CHECK_TIMEOUT_MS };
   const results: CheckResult[] = [
     { ...TOOL, status: "pass", message: `skypilot ${probe.version.raw}` },
-    await checkCloud(cluster, options, limits, probe),
+    await checkCloud(cluster, context, probe),
   ];
   const role = instanceRoleSupport(cluster, probe.version);
   if (role) results.push(role);
   return results;
 }
-
-const skyPreflight: Check = (cluster, options) => checkSky(cluster, options);
-
-export const skyChecks: readonly Check[] = [skyPreflight];

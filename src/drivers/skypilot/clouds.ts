@@ -3,8 +3,8 @@
  * shared parsers do not read: why a cloud is disabled. Pure.
  */
 import type { Provider } from "../../config/schema.ts";
-import { canonicalCloudName } from "../../drivers/skypilot/check-output.ts";
-import { stripAnsi } from "../../drivers/skypilot/status-output.ts";
+import { canonicalCloudName } from "./check-output.ts";
+import { stripAnsi } from "./status-output.ts";
 
 export type CloudProvider = Exclude<Provider, "local" | "cheapest">;
 
