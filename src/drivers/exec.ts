@@ -10,8 +10,8 @@ import { delimiter, isAbsolute, join } from "node:path";
 import { execa } from "execa";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
-import { shellQuote } from "../runhouse/commands.ts";
 import { redact } from "../secrets/redactor.ts";
+import { shellQuote } from "../shell/quote.ts";
 import type { OutputSink } from "./types.ts";
 
 export const DEFAULT_TAIL_LINES = 20;

@@ -1,4 +1,5 @@
 import type { ClusterSpec } from "../config/cluster.ts";
+import { shellQuote } from "../shell/quote.ts";
 import { pipRequirement, RESTART_OPTIONS, serverCommand } from "./versions.ts";
 
 /**
@@ -26,8 +27,4 @@ export function serverStartCommand(spec: Pick<ClusterSpec, "server" | "runhouse"
   const flags: string[] = [RESTART_OPTIONS.restartRay, RESTART_OPTIONS.port, String(spec.server.port)];
   if (spec.server.den_auth) flags.push(RESTART_OPTIONS.denAuth);
   return `${serverCommand(spec.runhouse.version, "restart")} ${flags.join(" ")}`;
-}
-
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

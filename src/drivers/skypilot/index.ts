@@ -5,7 +5,8 @@
 import { execa } from "execa";
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
-import { serverStartCommand, shellQuote } from "../../runhouse/commands.ts";
+import { serverStartCommand } from "../../runhouse/commands.ts";
+import { shellQuote } from "../../shell/quote.ts";
 import { defaultStateDir } from "../../state/paths.ts";
 import type { Driver } from "../types.ts";
 import { createSkyCli, type Environment, resolveProgram } from "./cli.ts";

@@ -6,6 +6,7 @@
  */
 
 import type { LoadedCluster } from "../../config/cluster.ts";
+import { DOCKER_ENV } from "../../config/credentials.ts";
 import type { Provider } from "../../config/schema.ts";
 import { type RunResult, resolveProgram, run } from "../../drivers/exec.ts";
 import { parseCheckJson, parseCheckText } from "../../drivers/skypilot/check-output.ts";
@@ -83,7 +84,7 @@ function probeOnce(options: PreflightOptions, limits: SkyCheckLimits): Promise<P
  * minus the registry password, which no check of SkyPilot needs.
  */
 function skyEnv(options: PreflightOptions): Record<string, string | undefined> {
-  return { ...options.env, SKYPILOT_DOCKER_PASSWORD: undefined };
+  return { ...options.env, [DOCKER_ENV.password]: undefined };
 }
 
 async function probeSky(options: PreflightOptions, limits: SkyCheckLimits): Promise<Probe> {
