@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, type RhxError, UsageError } from "../errors/rhx-error.ts";
@@ -18,7 +19,10 @@ import { joinNegativeValues } from "./flags.ts";
 import { interruptController } from "./signals.ts";
 import { isInStateDir } from "./state-dir.ts";
 
-const VERSION = "0.1.0";
+/** package.json sits two levels above both src/cli/ and dist/cli/, and npm always publishes it. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 type Action = (
   ctx: CommandContext,
