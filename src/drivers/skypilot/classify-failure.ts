@@ -1,5 +1,5 @@
 /**
- * Classifies a finished `sky` command from its exit code and output (skypilot-cli.md §5, §8.5):
+ * Classifies a finished `sky` command from its exit code and output (docs/skypilot.md, "Failures"):
  * 0 ok, 100–103 job outcome, 2 CLI misuse or version skew, 1 everything else — told apart by the
  * exception text on stderr. Pure; every message names the next action.
  */

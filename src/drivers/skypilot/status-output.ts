@@ -1,5 +1,5 @@
 /**
- * Parsers for `sky status` output (skypilot-cli.md §4): the `-o json` array (≥0.12) and the
+ * Parsers for `sky status` output (docs/skypilot.md, "Versions"): the `-o json` array (≥0.12) and the
  * borderless prettytable of both eras. Pure; the driver passes the captured stdout.
  */
 import { stripVTControlCharacters } from "node:util";

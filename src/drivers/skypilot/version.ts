@@ -1,5 +1,5 @@
 /**
- * `sky --version` parsing and the flags each SkyPilot version supports (skypilot-cli.md §0).
+ * `sky --version` parsing and the flags each SkyPilot version supports (docs/skypilot.md, "Versions").
  * Pure: the driver runs the command once per rhx run and passes its stdout here.
  */
 import { stripVTControlCharacters } from "node:util";
