@@ -54,9 +54,11 @@ const IMPORT_META_URL = {
 
 export async function buildCli({ metafile = false } = {}) {
   await rm(OUT, { recursive: true, force: true });
+  const { version } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
   const bundled = await build({
     ...common,
     ...IMPORT_META_URL,
+    define: { ...IMPORT_META_URL.define, PACKAGE_VERSION_AT_BUILD: JSON.stringify(version) },
     entryPoints: [join(ROOT, "src/cli/main.ts")],
     outfile: BUNDLE,
     format: "cjs",

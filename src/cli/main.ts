@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, type RhxError, UsageError } from "../errors/rhx-error.ts";
@@ -19,7 +20,15 @@ import { joinNegativeValues } from "./flags.ts";
 import { interruptController } from "./signals.ts";
 import { isInStateDir } from "./state-dir.ts";
 
-const VERSION = "0.1.0";
+/** Set by the bundle's build (scripts/build.mjs) from package.json; absent when run from src/ by tsx. */
+declare const PACKAGE_VERSION_AT_BUILD: string | undefined;
+
+/** package.json's version: baked into the bundle, read from the file (two levels above src/cli/) otherwise. */
+function packageVersion(): string {
+  if (typeof PACKAGE_VERSION_AT_BUILD === "string") return PACKAGE_VERSION_AT_BUILD;
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
 
 type Action = (
   ctx: CommandContext,
@@ -99,7 +108,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     .option("--instance-type <type>", "CPU:2+, A10G:1, m5.xlarge, 1CPU--1GB");
   define("unlock", "unlock <name>", "Remove a cluster's lock left behind by a dead rhx");
   cli.help();
-  cli.version(VERSION, "-V, --version");
+  cli.version(packageVersion(), "-V, --version");
 
   const earlyJson = argv.includes("--json");
   const earlyOutput = createOutput({

@@ -86,8 +86,3 @@ export function normalizeCluster(file: ClusterFile, docker: DockerCredentials | 
     sky: { resources: file.sky?.resources ?? {}, launch: file.sky?.launch ?? {} },
   };
 }
-
-/** The image as written, without Runhouse's `docker:` prefix. */
-export function imageName(spec: Pick<ClusterSpec, "image_id">): string {
-  return spec.image_id.replace(/^docker:/, "");
-}

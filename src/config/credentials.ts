@@ -4,11 +4,21 @@ import type { Diagnostic } from "./diagnostic.ts";
 import type { Environment } from "./env.ts";
 import type { RuleContext } from "./rules.ts";
 
+/** The registry login variables Runhouse and SkyPilot read: their names live here and only here. */
 export const DOCKER_ENV = {
   username: "SKYPILOT_DOCKER_USERNAME",
   password: "SKYPILOT_DOCKER_PASSWORD",
   server: "SKYPILOT_DOCKER_SERVER",
 } as const;
+
+export type DockerEnvName = (typeof DOCKER_ENV)[keyof typeof DOCKER_ENV];
+
+/** The three names in SkyPilot's order (user name, password, server). */
+export const DOCKER_ENV_NAMES: readonly DockerEnvName[] = [
+  DOCKER_ENV.username,
+  DOCKER_ENV.password,
+  DOCKER_ENV.server,
+];
 
 type Reporter = Pick<RuleContext, "report" | "cluster" | "isUnresolved">;
 

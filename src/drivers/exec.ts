@@ -11,8 +11,8 @@ import { execa } from "execa";
 import type { ErrorCode } from "../errors/codes.ts";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
-import { shellQuote } from "../runhouse/commands.ts";
 import type { Redactor } from "../secrets/redactor.ts";
+import { shellQuote } from "../shell/quote.ts";
 import type { OutputSink } from "./types.ts";
 
 export const DEFAULT_TAIL_LINES = 20;

@@ -12,7 +12,7 @@ export type HostCheck =
 const SERVER_EXAMPLE =
   "such as ghcr.io, nvcr.io, 763104351884.dkr.ecr.us-east-1.amazonaws.com or localhost:5000";
 
-/** SkyPilot prefixes the image with `<server>/`, so the server must be a bare host (skypilot-cli.md §2). */
+/** SkyPilot prefixes the image with `<server>/`, so the server must be a bare host (docs/skypilot.md, "Where credentials travel"). */
 export function isBareHost(server: string): HostCheck {
   const fail = (message: string, hint: string): HostCheck => ({ ok: false, message, hint });
   if (server.trim() === "") {

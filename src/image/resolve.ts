@@ -1,6 +1,7 @@
 /**
- * What SkyPilot will actually pull. Its rule (skypilot-cli.md §2, `DockerInitializer.initialize`): when a
- * login server is set and the image does not start with `<server>/`, the image becomes `<server>/<image>`.
+ * What SkyPilot will actually pull. Its rule (`DockerInitializer.initialize`; docs/skypilot.md, "When
+ * the image pull fails"): when a login server is set and the image does not start with `<server>/`,
+ * the image becomes `<server>/<image>`.
  * A plain string test, so `ghcr.io/a/b:1` with server `docker.io` becomes `docker.io/ghcr.io/a/b:1`: we
  * flag that as a server mismatch instead of letting the cluster fail at pull time.
  */

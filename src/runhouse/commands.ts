@@ -1,4 +1,5 @@
-import type { ClusterSpec } from "../config/cluster.ts";
+import { shellQuote } from "../shell/quote.ts";
+import type { RunhouseSpec } from "./spec.ts";
 import { pipRequirement, RESTART_OPTIONS, serverCommand } from "./versions.ts";
 
 /**
@@ -21,13 +22,9 @@ export function installCommand(version: string): string {
  * `runhouse server restart` from 0.0.36 (restart, not start: `server start` exits 0 without doing
  * anything when a server already runs, and a re-apply must replace it).
  */
-export function serverStartCommand(spec: Pick<ClusterSpec, "server" | "runhouse">): string {
+export function serverStartCommand(spec: Pick<RunhouseSpec, "server" | "runhouse">): string {
   if (spec.server.command) return spec.server.command;
   const flags: string[] = [RESTART_OPTIONS.restartRay, RESTART_OPTIONS.port, String(spec.server.port)];
   if (spec.server.den_auth) flags.push(RESTART_OPTIONS.denAuth);
   return `${serverCommand(spec.runhouse.version, "restart")} ${flags.join(" ")}`;
-}
-
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

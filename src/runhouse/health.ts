@@ -3,9 +3,10 @@
  * version (Runhouse's http_server.py, every tag). A 2xx alone proves nothing: with Ray not initialized the
  * server still answers 200, with an exception Response in the body. Pure: the drivers fetch.
  */
-import type { ClusterSpec } from "../config/cluster.ts";
+
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
+import type { RunhouseSpec } from "./spec.ts";
 import { HEALTH } from "./versions.ts";
 
 export type HealthVerdict =
@@ -40,7 +41,7 @@ export function judgeHealth(status: number, body: string, expected: string): Hea
 
 /** A server of another version answers: the fix is in the file, and which field depends on install. */
 export function versionMismatchError(
-  spec: Pick<ClusterSpec, "name" | "runhouse">,
+  spec: Pick<RunhouseSpec, "name" | "runhouse">,
   url: string,
   found: string,
 ): RhxError {

@@ -3,9 +3,10 @@
  * era spells the restart differently (versions.ts), so with `runhouse.install: false` and another
  * version in the image the command itself is refused ("No such command 'restart'"). Pure.
  */
-import type { ClusterSpec } from "../config/cluster.ts";
+
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
+import type { RunhouseSpec } from "./spec.ts";
 
 /** The command that asks the container which Runhouse it has (`-v`/`--version` on every release). */
 export const VERSION_PROBE = "runhouse --version";
@@ -20,7 +21,7 @@ export function probedVersion(lines: readonly string[]): string | undefined {
 }
 
 export function serverStartError(
-  spec: Pick<ClusterSpec, "runhouse" | "server">,
+  spec: Pick<RunhouseSpec, "runhouse" | "server">,
   exitCode: number,
   tail: readonly string[],
   installed: string | undefined,

@@ -1,4 +1,4 @@
-import { shellQuote } from "./commands.ts";
+import { shellQuote } from "../shell/quote.ts";
 
 /**
  * Multi-node clusters, as Runhouse's `restart_server` does them (cluster.py `_start_ray_workers`,

@@ -142,10 +142,16 @@ describe("the checked-in schema files", () => {
   });
 
   test("every other emitted schema that is checked in is current too", async () => {
+    const compared: string[] = [];
+    const stale: string[] = [];
     for (const [path, text] of Object.entries(files)) {
       const checkedIn = await readFile(join(ROOT, path), "utf8").catch(() => undefined);
-      if (checkedIn !== undefined) expect(checkedIn === text, `${path} is stale: ${REGENERATE}`).toBe(true);
+      if (checkedIn === undefined) continue;
+      compared.push(path);
+      if (checkedIn !== text) stale.push(path);
     }
+    expect(stale, REGENERATE).toEqual([]);
+    expect(compared).toContain("schemas/cluster.schema.json");
   });
 
   test("is draft 2020-12 with a stable $id", () => {

@@ -294,8 +294,11 @@ describe("parseImageReference", () => {
   it.each(valid)("parses %s", (text, expected) => {
     const result = parseImageReference(text);
     expect(result.ok ? result.value : result).toMatchObject(expected);
-    if (result.ok && expected.tag === undefined) expect(result.value.tag).toBeUndefined();
-    if (result.ok && expected.digest === undefined) expect(result.value.digest).toBeUndefined();
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    // A part the case does not name must be absent, not merely unchecked.
+    expect(result.value.tag).toBe(expected.tag);
+    expect(result.value.digest).toBe(expected.digest);
   });
 
   it.each(invalid)("rejects %j", (text, message, offset) => {

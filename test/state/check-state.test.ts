@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stateProblem } from "../../src/state/check-state.ts";
 import { ClusterStateSchema } from "../../src/state/schema.ts";
+import { fuzzRuns, fuzzSeed } from "../fuzz/seed.ts";
 
 /** The hand-written check must say yes and no exactly where the published schema does. */
 
@@ -24,6 +25,8 @@ const valid = {
   createdAt: "t",
   updatedAt: "t",
 };
+
+const SEED = fuzzSeed("check-state");
 
 const schemaSays = (value: unknown) => Value.Check(ClusterStateSchema, value);
 const checkSays = (value: unknown) => stateProblem(value) === undefined;
@@ -89,7 +92,7 @@ describe("stateProblem", () => {
       fc.property(fc.jsonValue(), (value) => {
         expect(checkSays(value)).toBe(schemaSays(value));
       }),
-      { numRuns: 500 },
+      { seed: SEED, numRuns: fuzzRuns(500) },
     );
   });
 
@@ -111,7 +114,7 @@ describe("stateProblem", () => {
         set(path, replacement)(value);
         expect(checkSays(value)).toBe(schemaSays(value));
       }),
-      { numRuns: 500 },
+      { seed: SEED, numRuns: fuzzRuns(500) },
     );
   });
 

@@ -72,8 +72,8 @@ describe("acquireLock", () => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => acquireLock(dir, "dev")));
     const won = results.filter((r) => r.status === "fulfilled");
     expect(won).toHaveLength(1);
-    for (const r of results)
-      if (r.status === "rejected") expect((r.reason as RhxError).code).toBe("RHX_LOCKED");
+    const lost = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as RhxError).code] : []));
+    expect(lost).toEqual(Array(7).fill("RHX_LOCKED"));
     await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
   });
 

@@ -2,7 +2,7 @@ import type { ClusterSpec } from "../../config/cluster.ts";
 import type { Driver } from "../../drivers/types.ts";
 import type { ExitCodeValue } from "../../errors/exit-codes.ts";
 import { RhxError, UsageError } from "../../errors/rhx-error.ts";
-import { shellQuote } from "../../runhouse/commands.ts";
+import { shellQuote } from "../../shell/quote.ts";
 import type { CommandContext, CommandResult } from "../context.ts";
 import { resolveTargets } from "../load.ts";
 import { type ResolvedTarget, resolveDriver } from "../targets.ts";

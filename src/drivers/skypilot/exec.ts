@@ -13,7 +13,7 @@
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
-import { shellQuote } from "../../runhouse/commands.ts";
+import { shellQuote } from "../../shell/quote.ts";
 import { DEFAULT_TAIL_LINES, run } from "../exec.ts";
 import type { ExecResult, StepOptions } from "../types.ts";
 import type { SkyCli } from "./cli.ts";

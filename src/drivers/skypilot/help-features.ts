@@ -3,6 +3,7 @@
  * option there). Versions are a poor guide: two builds both calling themselves 0.10.0 differ on
  * `--secret`, and `-o json` is on master but in no release known to rhx. Pure: the caller runs `sky`.
  */
+import { stripVTControlCharacters } from "node:util";
 import { type SkyFeatures, type SkyVersion, skyFeatures } from "./version.ts";
 
 /** The `--help` calls detection needs; each answer is stdout plus the exit code. */
@@ -16,16 +17,13 @@ export const HELP_COMMANDS = {
 export type HelpName = keyof typeof HELP_COMMANDS;
 export type HelpAnswers = Partial<Record<HelpName, { exitCode: number; stdout: string }>>;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC.
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-
 /**
  * The option names in a click help text: the first column of each indented line that starts with a
  * dash (`  -c, --cluster CLUSTER  …`, `  --use-spot / --no-use-spot`). Undefined without an Options
  * section (not a help text at all).
  */
 export function helpOptions(text: string): Set<string> | undefined {
-  const lines = text.replace(ANSI, "").split(/\r?\n/);
+  const lines = stripVTControlCharacters(text).split(/\r?\n/);
   if (!lines.some((line) => /^Options:\s*$/.test(line))) return undefined;
   const names = new Set<string>();
   for (const line of lines) {

@@ -4,7 +4,8 @@
  */
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
-import { serverStartCommand, shellQuote } from "../../runhouse/commands.ts";
+import { serverStartCommand } from "../../runhouse/commands.ts";
+import { shellQuote } from "../../shell/quote.ts";
 import { defaultStateDir } from "../../state/paths.ts";
 import { runAttached } from "../exec.ts";
 import type { Driver, RunContext } from "../types.ts";

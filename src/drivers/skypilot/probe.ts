@@ -3,6 +3,7 @@
  * call, and what pre-flight reports. Run once per rhx run (the cli memoises it), without the registry
  * password in its environment: no probe needs it.
  */
+import { DOCKER_ENV } from "../../config/credentials.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
 import type { Redactor } from "../../secrets/redactor.ts";
@@ -33,7 +34,7 @@ export type ProbeFailure =
 export type SkyProbe = ({ ok: true } & SkyInfo) | { ok: false; failure: ProbeFailure };
 
 /** The probe's environment on top of the run's: the registry password is for launches only. */
-export const WITHOUT_PASSWORD = { SKYPILOT_DOCKER_PASSWORD: undefined } as const;
+export const WITHOUT_PASSWORD = { [DOCKER_ENV.password]: undefined } as const;
 
 export async function probeSky(
   cli: Pick<SkyCli, "run" | "binary">,

@@ -9,9 +9,9 @@
 import type { ClusterSpec } from "../../config/cluster.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
-import { shellQuote } from "../../runhouse/commands.ts";
 import { judgeHealth, versionMismatchError } from "../../runhouse/health.ts";
 import { HEALTH } from "../../runhouse/versions.ts";
+import { shellQuote } from "../../shell/quote.ts";
 import { describeFailure } from "../exec.ts";
 import type { StepOptions } from "../types.ts";
 import type { SkyCli } from "./cli.ts";

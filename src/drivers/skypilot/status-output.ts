@@ -1,7 +1,8 @@
 /**
- * Parsers for `sky status` output (skypilot-cli.md §4): the `-o json` array (≥0.12) and the
+ * Parsers for `sky status` output (docs/skypilot.md, "Versions"): the `-o json` array (≥0.12) and the
  * borderless prettytable of both eras. Pure; the driver passes the captured stdout.
  */
+import { stripVTControlCharacters } from "node:util";
 
 export type SkyClusterState = "INIT" | "UP" | "STOPPED" | "AUTOSTOPPING" | "PENDING";
 
@@ -37,12 +38,9 @@ export class SkyOutputError extends Error {
   }
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC.
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-
 /** Removes ANSI colour escapes: log lines relayed from the API server keep them. */
 export function stripAnsi(text: string): string {
-  return text.replace(ANSI, "");
+  return stripVTControlCharacters(text);
 }
 
 /**

@@ -11,16 +11,11 @@
  */
 import { stringify } from "yaml";
 import type { ClusterSpec } from "../../config/cluster.ts";
+import { DOCKER_ENV, DOCKER_ENV_NAMES } from "../../config/credentials.ts";
 import { looksSecret } from "../../config/env.ts";
 import { ExitCode } from "../../errors/exit-codes.ts";
 import { RhxError } from "../../errors/rhx-error.ts";
 import type { SkyFeatures } from "./version.ts";
-
-export const DOCKER_LOGIN_VARS = [
-  "SKYPILOT_DOCKER_USERNAME",
-  "SKYPILOT_DOCKER_PASSWORD",
-  "SKYPILOT_DOCKER_SERVER",
-] as const;
 
 /** A task document plus what the `sky` command line and environment need to go with it. */
 export interface SkyTask {
@@ -122,7 +117,7 @@ function variables(
     env: Object.create(null),
   };
   const reserved = Object.keys(spec.env).filter((name) =>
-    (DOCKER_LOGIN_VARS as readonly string[]).includes(name),
+    (DOCKER_ENV_NAMES as readonly string[]).includes(name),
   );
   if (reserved.length > 0) {
     throw new RhxError({
@@ -149,12 +144,9 @@ function variables(
   if (withDocker && spec.docker) {
     // All three together, in one place (SkyPilot refuses them split across envs and secrets). An empty
     // password is passed as it is: SkyPilot then logs in with the instance's role (ECR/GAR).
-    const values = {
-      SKYPILOT_DOCKER_USERNAME: spec.docker.username,
-      SKYPILOT_DOCKER_PASSWORD: spec.docker.password,
-      SKYPILOT_DOCKER_SERVER: spec.docker.server,
-    };
-    for (const name of DOCKER_LOGIN_VARS) add(name, values[name], true);
+    add(DOCKER_ENV.username, spec.docker.username, true);
+    add(DOCKER_ENV.password, spec.docker.password, true);
+    add(DOCKER_ENV.server, spec.docker.server, true);
   }
   return vars;
 }

@@ -1,7 +1,8 @@
 /**
- * `sky --version` parsing and the flags each SkyPilot version supports (skypilot-cli.md §0).
+ * `sky --version` parsing and the flags each SkyPilot version supports (docs/skypilot.md, "Versions").
  * Pure: the driver runs the command once per rhx run and passes its stdout here.
  */
+import { stripVTControlCharacters } from "node:util";
 
 export interface SkyVersion {
   /** The version text as printed, e.g. `0.10.3`, `0.14.0rc1`, `1.0.0.dev20250301`. */
@@ -34,14 +35,12 @@ export interface SkyFeatures {
   source: "help" | "version";
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC.
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const VERSION_LINE = /skypilot,\s+version\s+(\S+)/i;
 const NUMBERS = /^v?(\d+)\.(\d+)(?:\.(\d+))?/;
 
 /** Parses `skypilot, version X.Y.Z` (or a bare version); undefined when no version is found. */
 export function parseSkyVersion(stdout: string): SkyVersion | undefined {
-  const text = stdout.replace(ANSI, "").trim();
+  const text = stripVTControlCharacters(stdout).trim();
   const raw = VERSION_LINE.exec(text)?.[1] ?? (NUMBERS.test(text) ? text.split(/\s+/)[0] : undefined);
   if (raw === undefined) return undefined;
   const m = NUMBERS.exec(raw);
