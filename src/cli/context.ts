@@ -43,8 +43,11 @@ export function isInteractive(env: Readonly<Record<string, string | undefined>>)
   return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !ci;
 }
 
-export function createOutput(globals: Omit<GlobalOptions, "envFiles" | "stateDir">): Output {
-  return new Output({ json: globals.json, color: globals.color, verbose: globals.verbose });
+export function createOutput(
+  globals: Omit<GlobalOptions, "envFiles" | "stateDir">,
+  redactor: Redactor,
+): Output {
+  return new Output({ json: globals.json, color: globals.color, verbose: globals.verbose, redactor });
 }
 
 /** Files given on the command line, or ./cluster.yaml. */

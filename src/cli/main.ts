@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, type RhxError, UsageError } from "../errors/rhx-error.ts";
-import { processWideRedactor, redact } from "../secrets/redactor.ts";
+import { Redactor } from "../secrets/redactor.ts";
 import { stateDirError } from "../state/paths.ts";
 import { sweepLeftovers } from "../state/sweep.ts";
 import { escapeMessage } from "../ui/escape.ts";
@@ -111,11 +111,16 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   cli.version(packageVersion(), "-V, --version");
 
   const earlyJson = argv.includes("--json");
-  const earlyOutput = createOutput({
-    json: earlyJson,
-    color: colorEnabled(!argv.includes("--no-color"), env, Boolean(process.stderr.isTTY)),
-    verbose: false,
-  });
+  // One run, one redactor: config loading registers the secrets it resolves; every sink masks through it.
+  const redactor = new Redactor();
+  const earlyOutput = createOutput(
+    {
+      json: earlyJson,
+      color: colorEnabled(!argv.includes("--no-color"), env, Boolean(process.stderr.isTTY)),
+      verbose: false,
+    },
+    redactor,
+  );
   let output: Output = earlyOutput;
   let stateDir: string | undefined;
   try {
@@ -136,7 +141,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
     if (!chosen) throw new UsageError("No command given.");
     const globals = readGlobals(chosen.options, env);
     stateDir = globals.stateDir;
-    output = createOutput(globals);
+    output = createOutput(globals, redactor);
     // At every start, before anything else: a crashed rhx's docker login must not wait for an apply.
     const swept = await sweepLeftovers(globals.stateDir);
     if (swept.length > 0) output.debug(`removed ${swept.length} leftover(s) of rhx processes that died`);
@@ -153,7 +158,7 @@ export async function main(argv: readonly string[], env = process.env): Promise<
           env,
           signal: interrupt.signal,
           interactive: isInteractive(env),
-          redactor: processWideRedactor(),
+          redactor,
         },
         chosen.args,
         chosen.options,
@@ -261,7 +266,7 @@ export function reportFailure(output: Output, error: unknown): ExitCodeValue {
       ),
     );
     if (process.env.RHX_DEBUG === "1" && error instanceof Error && error.stack)
-      output.text(redact(error.stack));
+      output.text(output.redactor.redact(error.stack));
   }
   return ExitCode.StepFailed;
 }

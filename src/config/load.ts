@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { MIN_MASKED_LENGTH, processWideRedactor, type Redactor } from "../secrets/redactor.ts";
+import { MIN_MASKED_LENGTH, type Redactor } from "../secrets/redactor.ts";
 import { type DockerCredentials, type LoadedCluster, normalizeCluster } from "./cluster.ts";
 import { coerceInterpolated } from "./coerce.ts";
 import { checkImageReference, DOCKER_ENV, resolveCredentials } from "./credentials.ts";
@@ -28,7 +28,7 @@ export interface LoadOptions {
    * The run's redactor: every secret the files and environment hold is registered in it before
    * anything can print them. The process-wide one stands in for callers not yet given the run's.
    */
-  redactor?: Redactor;
+  redactor: Redactor;
 }
 
 export interface LoadResult {
@@ -45,7 +45,7 @@ const MAX_ALIAS_COUNT = 100;
 export async function loadClusters(options: LoadOptions): Promise<LoadResult> {
   const cwd = options.cwd ?? process.cwd();
   const processEnv = options.processEnv ?? process.env;
-  const redactor = options.redactor ?? processWideRedactor();
+  const { redactor } = options;
   const result: LoadResult = { clusters: [], diagnostics: [], inputs: [] };
   const seen = new Map<string, LoadedCluster>();
   const given = new Map<string, string>();

@@ -1,5 +1,5 @@
 import type { Provider } from "../config/schema.ts";
-import { processWideRedactor, type Redactor } from "../secrets/redactor.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import { safeHost } from "../state/owner.ts";
 import { runDir } from "../state/paths.ts";
 import type { Driver, Environment, RunContext } from "./types.ts";
@@ -18,7 +18,7 @@ export interface DriverEnvironment {
    * The run's redactor (`ctx.redactor`). The process-wide one stands in for callers not yet given
    * the run's.
    */
-  redactor?: Redactor | undefined;
+  redactor: Redactor;
 }
 
 /**
@@ -29,7 +29,7 @@ const cache = new WeakMap<Redactor, WeakMap<Environment, Map<string, Promise<Dri
 
 /** Drivers are imported on first use: `rhx validate` never loads execa, a local apply never loads sky code. */
 export function driverFor(kind: DriverKind, environment: DriverEnvironment): Promise<Driver> {
-  const redactor = environment.redactor ?? processWideRedactor();
+  const { redactor } = environment;
   const drivers = memo(
     memo(cache, redactor, () => new WeakMap()),
     environment.env,

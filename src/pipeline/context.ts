@@ -54,8 +54,17 @@ export function runSettings(ctx: RunContext, flags: ApplyFlags): RunSettings {
     // -v streams every output line, which a redrawing renderer would swallow.
     liveRenderer: ctx.interactive && !ctx.globals.json && !ctx.globals.verbose,
     driverFor: (cluster) =>
-      driverFor(driverKind(cluster.spec.provider), { env: ctx.env, stateDir: ctx.globals.stateDir }),
+      driverFor(driverKind(cluster.spec.provider), {
+        env: ctx.env,
+        stateDir: ctx.globals.stateDir,
+        redactor: ctx.redactor,
+      }),
     preflight: (cluster, driver, running, launching) =>
-      runPreflight(cluster, driver, { signal: ctx.signal, env: ctx.env, clusterRunning: running, launching }),
+      runPreflight(cluster, driver, {
+        signal: ctx.signal,
+        redactor: ctx.redactor,
+        clusterRunning: running,
+        launching,
+      }),
   };
 }

@@ -47,7 +47,7 @@ export async function executePlans(
         driver: p.driver,
         fingerprint: input.fingerprint,
         state: p.state,
-        saveState: (state) => writeState(input.stateDir, state),
+        saveState: (state) => writeState(input.stateDir, state, input.redactor),
       }),
     }));
   let outcomes: Outcome[];

@@ -28,7 +28,7 @@ export async function planOnly(
     human.flush();
     if (planning.failed !== undefined) return { exitCode: planning.failed, planned };
     if (input.saveTo) {
-      await savePlan(input.saveTo, planned, planning.fingerprint);
+      await savePlan(input.saveTo, planned, planning.fingerprint, output.redactor);
       observer({ type: "file-written", path: input.saveTo.path });
       const shown = escapeControl(input.saveTo.path);
       if (!output.json) output.text(`Saved the plan to ${shown}; \`rhx apply ${shown}\` applies exactly it.`);

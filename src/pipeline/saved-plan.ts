@@ -6,6 +6,7 @@ import {
   staleReason,
   writePlanFile,
 } from "../plan/plan-file.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import type { Fingerprinter } from "../state/fingerprint.ts";
 import type { PlannedCluster } from "./types.ts";
 
@@ -20,14 +21,19 @@ export async function savePlan(
   target: PlanTarget,
   planned: readonly PlannedCluster[],
   fingerprint: Fingerprinter,
+  redactor: Redactor,
 ): Promise<void> {
-  await writePlanFile(target.path, {
-    rhxPlan: PLAN_FILE_VERSION,
-    createdAt: new Date().toISOString(),
-    files: target.files,
-    envFiles: target.envFiles,
-    clusters: planned.map((p) => snapshot(fingerprint, { spec: p.cluster.spec, ...p })),
-  });
+  await writePlanFile(
+    target.path,
+    {
+      rhxPlan: PLAN_FILE_VERSION,
+      createdAt: new Date().toISOString(),
+      files: target.files,
+      envFiles: target.envFiles,
+      clusters: planned.map((p) => snapshot(fingerprint, { spec: p.cluster.spec, ...p })),
+    },
+    redactor,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { ClusterSpec } from "../config/cluster.ts";
 import type { LiveCluster } from "../drivers/types.ts";
 import { RhxError, UsageError } from "../errors/rhx-error.ts";
-import { redactValue } from "../secrets/redactor.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import { writeFileAtomic } from "../state/atomic-write.ts";
 import type { Fingerprinter } from "../state/fingerprint.ts";
 import type { ClusterState } from "../state/schema.ts";
@@ -49,8 +49,8 @@ export function snapshot(fingerprint: Fingerprinter, entry: PlanSnapshot): Saved
   };
 }
 
-export async function writePlanFile(path: string, file: PlanFile): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(redactValue(file), null, 2)}\n`);
+export async function writePlanFile(path: string, file: PlanFile, redactor: Redactor): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(redactor.redactValue(file), null, 2)}\n`);
 }
 
 export function isPlanFilePath(path: string): boolean {

@@ -1,5 +1,4 @@
 import type { LoadedCluster } from "../config/cluster.ts";
-import { processWideRedactor } from "../secrets/redactor.ts";
 import { checkRegistry } from "./checks/registry.ts";
 import type { CheckResult, PreflightDriver, PreflightOptions } from "./types.ts";
 
@@ -19,11 +18,7 @@ export async function runPreflight(
   const results = await Promise.all([
     guarded("driver", () => driver.preflight(cluster, { signal, clusterRunning })),
     ...((options.launching ?? true)
-      ? [
-          guarded("registry", () =>
-            checkRegistry(cluster, { signal, redactor: options.redactor ?? processWideRedactor() }),
-          ),
-        ]
+      ? [guarded("registry", () => checkRegistry(cluster, { signal, redactor: options.redactor }))]
       : []),
   ]);
   return results.flat();

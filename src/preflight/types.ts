@@ -20,13 +20,8 @@ export interface DriverPreflightOptions {
 }
 
 export interface PreflightOptions extends DriverPreflightOptions {
-  /**
-   * The run's redactor, for the registry check (it registers the password it offers). Defaults to the
-   * process-wide one for callers not yet given the run's.
-   */
-  redactor?: Redactor | undefined;
-  /** Unused: the checks run in the driver's environment. Accepted so existing callers still compile. */
-  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** The run's redactor, for the registry check (it registers the password it offers). */
+  redactor: Redactor;
   /**
    * False when the apply pulls nothing (a setup or server change on a running cluster): the registry is
    * not asked then, so an expired registry token or a registry outage cannot block a setup change.

@@ -63,30 +63,3 @@ function buildPattern(secrets: ReadonlySet<string>): RegExp {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-
-// ---------------------------------------------------------------------------------------------------
-// TRANSITIONAL (issue 13): the process-wide redactor the code used before the run context carried one.
-// Every caller is being moved to an explicit `Redactor`; this block is deleted when none is left.
-// ---------------------------------------------------------------------------------------------------
-let processRedactor = new Redactor();
-
-/** @deprecated take the run's `Redactor` instead. */
-export function registerSecret(value: string | undefined, _name?: string): boolean {
-  return processRedactor.register(value);
-}
-/** @deprecated take the run's `Redactor` instead. */
-export function redact(text: string): string {
-  return processRedactor.redact(text);
-}
-/** @deprecated take the run's `Redactor` instead. */
-export function redactValue<T>(value: T): T {
-  return processRedactor.redactValue(value);
-}
-/** @deprecated the transitional process-wide redactor, for code not yet given the run's. */
-export function processWideRedactor(): Redactor {
-  return processRedactor;
-}
-/** For tests only: forget every registered secret. */
-export function resetSecrets(): void {
-  processRedactor = new Redactor();
-}

@@ -1,7 +1,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { ExitCode } from "../errors/exit-codes.ts";
 import { RhxError } from "../errors/rhx-error.ts";
-import { processWideRedactor, type Redactor } from "../secrets/redactor.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { STATE_VERSION, stateProblem } from "./check-state.ts";
 import { statePaths } from "./paths.ts";
@@ -55,11 +55,7 @@ function corrupt(name: string, path: string, why: string): RhxError {
  * Atomic, redacted write: even a secret that slipped into a field cannot reach the disk. `redactor` is
  * the run's; the process-wide one stands in for callers not yet given it.
  */
-export async function writeState(
-  stateDir: string,
-  state: ClusterState,
-  redactor: Redactor = processWideRedactor(),
-): Promise<void> {
+export async function writeState(stateDir: string, state: ClusterState, redactor: Redactor): Promise<void> {
   const path = statePaths(stateDir, state.name).state;
   try {
     await writeFileAtomic(path, `${JSON.stringify(redactor.redactValue(state), null, 2)}\n`);

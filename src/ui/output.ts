@@ -1,7 +1,7 @@
 import { createColors } from "picocolors";
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { RhxError } from "../errors/rhx-error.ts";
-import { processWideRedactor, type Redactor } from "../secrets/redactor.ts";
+import type { Redactor } from "../secrets/redactor.ts";
 import type { EventFieldsOf, EventInput, EventType } from "./event-schema.ts";
 import { EVENT_FORMAT_VERSION } from "./events.ts";
 import { renderDiagnostic } from "./render-diagnostic.ts";
@@ -15,7 +15,7 @@ export interface OutputOptions {
   stderr?: NodeJS.WritableStream;
   now?: () => Date;
   /** The run's redactor; every line and event passes it. */
-  redactor?: Redactor;
+  redactor: Redactor;
 }
 
 export type Colors = ReturnType<typeof createColors>;
@@ -40,8 +40,7 @@ export class Output {
     this.#stdout = options.stdout ?? process.stdout;
     this.#stderr = options.stderr ?? process.stderr;
     this.#now = options.now ?? (() => new Date());
-    // Until every caller passes the run's redactor (issue 13), the process-wide one is that redactor.
-    this.redactor = options.redactor ?? processWideRedactor();
+    this.redactor = options.redactor;
     guardStream(this.#stdout);
     guardStream(this.#stderr);
   }

@@ -230,6 +230,7 @@ export class WatchSession {
       processEnv: this.#ctx.env,
       unsetVariables: "error",
       cwd: this.#ctx.cwd,
+      redactor: this.#ctx.redactor,
     });
     this.#output.diagnostics(result.diagnostics);
     this.#watcher?.update(result.inputs);

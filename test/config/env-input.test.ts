@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { loadClusters } from "../../src/config/load.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { BUILT_BIN, ensureBuilt, runCli, STACK_LINE } from "../helpers/run-cli.ts";
 
 let dir: string;
@@ -33,6 +34,7 @@ async function load(
   if (files.dotenv !== undefined) await writeFile(join(dir, ".env"), files.dotenv);
   if (files.extra !== undefined) await writeFile(join(dir, "extra.env"), files.extra);
   return loadClusters({
+    redactor: new Redactor(),
     files: ["cluster.yaml"],
     ...(files.extra !== undefined ? { envFiles: ["extra.env"] } : {}),
     cwd: dir,

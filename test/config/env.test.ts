@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { envFilesFor, looksSecret, readEnvironment } from "../../src/config/env.ts";
 import { loadClusters } from "../../src/config/load.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -19,6 +20,7 @@ const cluster = (extra = "") =>
 /** Loads `cluster.yaml` in `dir` and returns the container env it ends up with. */
 async function load(options: { envFiles?: string[]; processEnv?: Record<string, string> } = {}) {
   const result = await loadClusters({
+    redactor: new Redactor(),
     files: ["cluster.yaml"],
     cwd: dir,
     unsetVariables: "error",
@@ -51,6 +53,7 @@ describe("where variables come from", () => {
     await writeFile(join(dir, "sub/.env"), "WHO=beside\n");
     await writeFile(join(dir, ".env"), "WHO=cwd\n");
     const result = await loadClusters({
+      redactor: new Redactor(),
       files: ["sub/cluster.yaml"],
       cwd: dir,
       unsetVariables: "error",
@@ -168,6 +171,7 @@ describe("side effects", () => {
     const log = vi.spyOn(console, "log");
     const info = vi.spyOn(console, "info");
     const result = await loadClusters({
+      redactor: new Redactor(),
       files: ["cluster.yaml"],
       envFiles: ["a.env"],
       cwd: dir,

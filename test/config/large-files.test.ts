@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LARGE_SHAPES, MIB } from "../../bench/large-files.mjs";
 import { loadClusters } from "../../src/config/load.ts";
 import { MAX_ENTRIES } from "../../src/config/parse.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { MAX_REPORTED } from "../../src/ui/output.ts";
 import { BUILT_BIN, ensureBuilt, events, runCli, STACK_LINE } from "../helpers/run-cli.ts";
 
@@ -35,7 +36,13 @@ afterAll(async () => {
 async function load(name: string, text: string) {
   await writeFile(join(dir, name), text);
   const started = performance.now();
-  const result = await loadClusters({ files: [name], cwd: dir, processEnv: {}, unsetVariables: "warning" });
+  const result = await loadClusters({
+    redactor: new Redactor(),
+    files: [name],
+    cwd: dir,
+    processEnv: {},
+    unsetVariables: "warning",
+  });
   return { result, ms: performance.now() - started };
 }
 

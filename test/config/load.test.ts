@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type LoadOptions, loadClusters } from "../../src/config/load.ts";
 import { parseConfigText } from "../../src/config/parse.ts";
 import { locatePath } from "../../src/config/source.ts";
-import { processWideRedactor, Redactor } from "../../src/secrets/redactor.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 
 let dir: string;
 /** The run's redactor each load registers into; a fresh one per test. */
@@ -97,6 +97,7 @@ describe("multi-document files", () => {
     await writeFile(join(dir, "a.yaml"), "name: a\nprovider: lokal\nimage_id: docker:x\n");
     await writeFile(join(dir, "c.yaml"), "name: c\nprovider: local\nimage_id: docker:x\n");
     const result = await loadClusters({
+      redactor: new Redactor(),
       files: ["b.yaml", "a.yaml", "c.yaml"],
       cwd: dir,
       unsetVariables: "error",
@@ -221,7 +222,7 @@ describe("secrets", () => {
       processEnv: { HF_TOKEN: "hf_only-this-run" },
     });
     expect(redact("hf_only-this-run")).toBe("******");
-    expect(processWideRedactor().redact("hf_only-this-run")).toBe("hf_only-this-run");
+    expect(new Redactor().redact("hf_only-this-run")).toBe("hf_only-this-run");
   });
 
   test("values of secret-looking variables are registered with the redactor, used or not", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { reportFailure } from "../../src/cli/main.ts";
 import { ExitCode } from "../../src/errors/exit-codes.ts";
 import { RhxError, UsageError } from "../../src/errors/rhx-error.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { Output } from "../../src/ui/output.ts";
 import { renderError } from "../../src/ui/render-error.ts";
 import { runCli } from "../helpers/run-cli.ts";
@@ -82,6 +83,7 @@ describe("reportFailure renders through renderError", () => {
       verbose: false,
       stdout: new PassThrough(),
       stderr,
+      redactor: new Redactor(),
     });
     return { output, text: () => chunks.join("") };
   }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { interpolateString } from "../../src/config/interpolate.ts";
 import { loadClusters } from "../../src/config/load.ts";
 import { parseConfigText } from "../../src/config/parse.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { events, ROOT, runCli, STACK_LINE } from "../helpers/run-cli.ts";
 import { fuzzRuns, fuzzSeed } from "./seed.ts";
 
@@ -286,6 +287,7 @@ describe("loadClusters", () => {
           const file = `case-${n++}.yaml`;
           await writeFile(join(dir, file), bytes);
           const result = await loadClusters({
+            redactor: new Redactor(),
             files: [file],
             cwd: dir,
             processEnv: env,
@@ -347,6 +349,7 @@ describe("env files", () => {
             await writeFile(join(sub, ".env"), dotenv.join("\n"));
             await writeFile(join(sub, "extra.env"), extra.join("\r\n"));
             const result = await loadClusters({
+              redactor: new Redactor(),
               files: ["cluster.yaml"],
               envFiles: ["extra.env"],
               cwd: sub,
@@ -395,6 +398,7 @@ describe("env files", () => {
         );
         await writeFile(join(sub, ".env"), lines.join("\n"));
         const result = await loadClusters({
+          redactor: new Redactor(),
           files: ["cluster.yaml"],
           cwd: sub,
           processEnv: {},
@@ -426,6 +430,7 @@ describe("env files", () => {
         await writeFile(join(sub, "cluster.yaml"), "name: e\nprovider: local\nimage_id: docker:x\n");
         await writeFile(join(sub, ".env"), lines.map(([k, v]) => `${k}=${v}`).join("\n"));
         const result = await loadClusters({
+          redactor: new Redactor(),
           files: ["cluster.yaml"],
           cwd: sub,
           processEnv: {},
@@ -454,6 +459,7 @@ describe("values never change structure", () => {
           'name: demo\nprovider: aws\nimage_id: docker:ubuntu\nregion: x\nenv:\n  A: ${V}\n  B: "${V}"\n',
         );
         const result = await loadClusters({
+          redactor: new Redactor(),
           files: [file],
           cwd: dir,
           processEnv: { V: value },

@@ -12,7 +12,6 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020 as Ajv, type ValidateFunction } from "ajv/dist/2020.js";
 import { execa } from "execa";
 import { main } from "../../src/cli/main.ts";
-import { resetSecrets } from "../../src/secrets/redactor.ts";
 import { eventSchema } from "../../src/ui/event-schema.ts";
 import { buildCli } from "./cli-entry.ts";
 
@@ -38,9 +37,8 @@ export interface SpawnOptions extends RunOptions {
   gid?: number;
 }
 
-/** Runs `rhx ...argv` in-process. Secrets registered by earlier runs are forgotten first. */
+/** Runs `rhx ...argv` in-process (each run makes its own redactor: no secret carries over). */
 export async function runCli(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
-  resetSecrets();
   const stdout: string[] = [];
   const stderr: string[] = [];
   const capture =

@@ -77,7 +77,14 @@ describe("every human sink", () => {
     const stdout = new Sink();
     const result = await applyClusters({
       clusters: [loaded(spec({ setup: [FORGED, BIDI, NEWLINE, C1] }))],
-      output: new Output({ json: false, color: false, verbose: true, stdout, stderr }),
+      output: new Output({
+        json: false,
+        color: false,
+        verbose: true,
+        stdout,
+        stderr,
+        redactor: new Redactor(),
+      }),
       stateDir: dir,
       signal: new AbortController().signal,
       redactor: new Redactor(),

@@ -51,7 +51,7 @@ describe("state store", () => {
   });
 
   it("round-trips a state, private to the user, with no temp files left", async () => {
-    await writeState(dir, state());
+    await writeState(dir, state(), new Redactor());
     expect(await readState(dir, "dev")).toEqual(state());
     const path = statePaths(dir, "dev").state;
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -60,8 +60,8 @@ describe("state store", () => {
   });
 
   it("replaces the whole file on each write (never a mix of two versions)", async () => {
-    await writeState(dir, state({ setup: ["a".repeat(5000)] }));
-    await writeState(dir, state({ setup: [] }));
+    await writeState(dir, state({ setup: ["a".repeat(5000)] }), new Redactor());
+    await writeState(dir, state({ setup: [] }), new Redactor());
     const text = await readFile(statePaths(dir, "dev").state, "utf8");
     expect(JSON.parse(text)).toEqual(state());
   });
@@ -110,7 +110,7 @@ describe("state store", () => {
   });
 
   it("removes a state, and removing a missing one is fine", async () => {
-    await writeState(dir, state());
+    await writeState(dir, state(), new Redactor());
     await removeState(dir, "dev");
     await removeState(dir, "dev");
     expect(await readState(dir, "dev")).toBeUndefined();

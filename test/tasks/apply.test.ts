@@ -56,7 +56,14 @@ function harness(
     preflight,
     options: {
       clusters,
-      output: new Output({ json: false, color: false, verbose: false, stdout, stderr }),
+      output: new Output({
+        json: false,
+        color: false,
+        verbose: false,
+        stdout,
+        stderr,
+        redactor: new Redactor(),
+      }),
       stateDir: dir,
       signal: new AbortController().signal,
       redactor: new Redactor(),
@@ -304,7 +311,14 @@ describe("applyClusters", () => {
     const stdout = new Sink();
     const stderr = new Sink();
     const h = harness([loaded(spec())], new Map([["dev", driver]]), {
-      output: new Output({ json: true, color: false, verbose: false, stdout, stderr }),
+      output: new Output({
+        json: true,
+        color: false,
+        verbose: false,
+        stdout,
+        stderr,
+        redactor: new Redactor(),
+      }),
     });
     await applyClusters(h.options);
     const events = stdout.text
@@ -376,7 +390,14 @@ describe("outcomes are pending until proven", () => {
     driver.launchError = new Error("not an RhxError");
     const stdout = new Sink();
     const h = harness([loaded(spec())], new Map([["dev", driver]]), {
-      output: new Output({ json: true, color: false, verbose: false, stdout, stderr: new Sink() }),
+      output: new Output({
+        json: true,
+        color: false,
+        verbose: false,
+        stdout,
+        stderr: new Sink(),
+        redactor: new Redactor(),
+      }),
     });
     const result = await applyClusters(h.options);
     expect(result.exitCode).toBe(ExitCode.StepFailed);
@@ -401,7 +422,14 @@ describe("outcomes are pending until proven", () => {
     const seen: string[] = [];
     const stdout = new Sink();
     const h = harness([loaded(spec())], new Map([["dev", driver]]), {
-      output: new Output({ json: true, color: false, verbose: false, stdout, stderr: new Sink() }),
+      output: new Output({
+        json: true,
+        color: false,
+        verbose: false,
+        stdout,
+        stderr: new Sink(),
+        redactor: new Redactor(),
+      }),
       observe: (event) => seen.push(event.type),
     });
     await applyClusters(h.options);

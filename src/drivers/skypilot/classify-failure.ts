@@ -3,8 +3,9 @@
  * 0 ok, 100–103 job outcome, 2 CLI misuse or version skew, 1 everything else — told apart by the
  * exception text on stderr. Pure; every message names the next action.
  */
-import type { CodeOfFamily } from "../../errors/codes.ts";
+
 import { DOCKER_ENV, DOCKER_ENV_NAMES } from "../../config/credentials.ts";
+import type { CodeOfFamily } from "../../errors/codes.ts";
 import { stripAnsi } from "./status-output.ts";
 
 /** The catalog's `sky-failure` family (src/errors/codes.ts). */

@@ -18,6 +18,7 @@ import { autostopArgs, downArgs } from "../../../src/drivers/skypilot/lifecycle.
 import { statusArgs } from "../../../src/drivers/skypilot/status.ts";
 import { execTask } from "../../../src/drivers/skypilot/task-yaml.ts";
 import { parseSkyVersion, type SkyFeatures, skyFeatures } from "../../../src/drivers/skypilot/version.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
 import { ROOT } from "../../helpers/run-cli.ts";
 import { argvProblems, cliFacts, ERAS, eraHelp, eraValidators, type Param } from "./facts-support.ts";
 
@@ -112,6 +113,7 @@ async function exampleSpec(file: string): Promise<ClusterSpec> {
   const path = join(ROOT, "examples", file);
   const private_ = readFileSync(path, "utf8").includes("SKYPILOT_DOCKER");
   const result = await loadClusters({
+    redactor: new Redactor(),
     files: [path],
     processEnv: private_ ? { ...EXAMPLE_ENV } : {},
     unsetVariables: "error",

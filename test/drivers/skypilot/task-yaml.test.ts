@@ -21,6 +21,7 @@ import {
   launchTask,
 } from "../../../src/drivers/skypilot/task-yaml.ts";
 import { parseSkyVersion, skyFeatures } from "../../../src/drivers/skypilot/version.ts";
+import { Redactor } from "../../../src/secrets/redactor.ts";
 import { ROOT } from "../../helpers/run-cli.ts";
 
 const info = (raw: string) => {
@@ -260,6 +261,7 @@ async function exampleSpec(file: string): Promise<ClusterSpec> {
   // Credentials only for the examples that use them: the others are public images.
   const private_ = readFileSync(path, "utf8").includes("SKYPILOT_DOCKER");
   const result = await loadClusters({
+    redactor: new Redactor(),
     files: [path],
     processEnv: private_ ? { ...EXAMPLE_ENV } : {},
     unsetVariables: "error",
