@@ -6,7 +6,6 @@
  */
 
 import type { LoadedCluster } from "../../config/cluster.ts";
-import { DOCKER_ENV } from "../../config/credentials.ts";
 import type { Provider } from "../../config/schema.ts";
 import type { ErrorCode } from "../../errors/codes.ts";
 import { isRhxError } from "../../errors/rhx-error.ts";
