@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { cac } from "cac";
+import { type CAC, cac } from "cac";
 import { ExitCode, type ExitCodeValue } from "../errors/exit-codes.ts";
 import { isRhxError, type RhxError, UsageError } from "../errors/rhx-error.ts";
 import { Redactor } from "../secrets/redactor.ts";
@@ -50,13 +50,19 @@ const commands: Record<string, () => Promise<{ run: Action }>> = {
   init: () => import("./commands/init.ts"),
 };
 
-export async function main(argv: readonly string[], env = process.env): Promise<ExitCodeValue> {
+interface Chosen {
+  name: string;
+  args: unknown[];
+  options: Record<string, unknown>;
+}
+
+/** The command line rhx accepts: global options, every command and its flags. */
+function defineCli(onChosen: (chosen: Chosen) => void): CAC {
   const cli = cac("rhx");
-  let chosen: { name: string; args: unknown[]; options: Record<string, unknown> } | undefined;
   const define = (name: string, usage: string, description: string) =>
     cli.command(usage, description).action((...all: unknown[]) => {
       const options = (all.pop() ?? {}) as Record<string, unknown>;
-      chosen = { name, args: all, options };
+      onChosen({ name, args: all, options });
     });
 
   cli
@@ -109,7 +115,14 @@ export async function main(argv: readonly string[], env = process.env): Promise<
   define("unlock", "unlock <name>", "Remove a cluster's lock left behind by a dead rhx");
   cli.help();
   cli.version(packageVersion(), "-V, --version");
+  return cli;
+}
 
+export async function main(argv: readonly string[], env = process.env): Promise<ExitCodeValue> {
+  let chosen: Chosen | undefined;
+  const cli = defineCli((c) => {
+    chosen = c;
+  });
   const earlyJson = argv.includes("--json");
   // One run, one redactor: config loading registers the secrets it resolves; every sink masks through it.
   const redactor = new Redactor();

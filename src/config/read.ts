@@ -11,7 +11,8 @@ export type ReadResult = { ok: true; file: string; text: string } | { ok: false;
 /**
  * Reads a config file, turning every way it can fail into a diagnostic a person can act on. `file`
  * is shown as given; it is read relative to `cwd`. Only regular files are opened: a FIFO or a device
- * would block or never end.
+ * would block or never end. The ways a read fails are handled in the order they can happen (stat,
+ * kind, size, read, decode), which is why this is one function.
  */
 export async function readConfigFile(file: string, cwd = process.cwd()): Promise<ReadResult> {
   const path = resolve(cwd, file);

@@ -46,6 +46,7 @@ function collapse(errors: ErrorObject[]): ErrorObject[] {
   });
 }
 
+/** One `case` per JSON Schema keyword rhx's schema uses: long because the keywords are many, not deep. */
 function toDiagnostic(source: SourceDocument, error: ErrorObject, root: unknown): Diagnostic {
   const path = pointerToPath(error.instancePath);
   const field = path.length === 0 ? "the cluster" : `\`${formatPath(path)}\``;

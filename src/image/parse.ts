@@ -70,6 +70,10 @@ export function writtenRegistry(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The distribution/reference grammar, applied in the order the grammar reads a reference (scheme,
+ * digest, tag, domain, path): one pass, each failure pointing at its column, so it stays one function.
+ */
 export function parseImageReference(text: string): ParseResult<ImageReference> {
   if (text.trim() === "") return fail("The image reference is empty.", FORM);
   const space = text.search(/\s/);

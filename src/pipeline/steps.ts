@@ -34,6 +34,8 @@ export interface StepsInput {
 /**
  * The plan's steps as closures over the driver and the state. Every step records its outcome before
  * it returns or throws, so an interrupted or crashed apply leaves state the next plan can act on.
+ * Longer than most functions on purpose: the steps share one closure over the state record they
+ * save in turn; split apart, each would have to be handed that record and hand it back.
  */
 export function applySteps(input: StepsInput): StepDef[] {
   const { cluster, plan, driver, fingerprint } = input;

@@ -37,7 +37,11 @@ export interface PlanInput {
   fingerprint: Fingerprinter;
 }
 
-/** File + recorded state + live truth → what an apply must do, each action with its cause. Pure. */
+/**
+ * File + recorded state + live truth → what an apply must do, each action with its cause. Pure.
+ * One function on purpose: it is a decision list read top to bottom (absent, never launched, failed
+ * launch, swapped, stopped, replace fields, then the in-place classes), and the first that holds wins.
+ */
 export function createPlan({ spec, state, live, fingerprint }: PlanInput): ClusterPlan {
   const steps = setupSteps(spec, fingerprint);
   const whole = (action: "create" | "replace", change: PlanChange): ClusterPlan => ({

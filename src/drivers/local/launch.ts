@@ -1,5 +1,5 @@
 /**
- * Launch as SkyPilot's DockerInitializer does on a VM (skypilot-cli.md §2): log in, pull, and run the
+ * Launch as SkyPilot's DockerInitializer does on a VM (docs/skypilot.md): log in, pull, and run the
  * image as a long-lived container with host networking whatever its ENTRYPOINT. Differences, on purpose:
  * the password goes on stdin (SkyPilot puts it on argv), and the login lives in a throw-away config.
  */

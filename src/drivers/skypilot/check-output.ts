@@ -1,5 +1,5 @@
 /**
- * Parsers for `sky check` (skypilot-cli.md §3): which clouds/infra SkyPilot can use. Pure.
+ * Parsers for `sky check` (docs/skypilot.md): which clouds/infra SkyPilot can use. Pure.
  * Names are canonical lowercase keys: `AWS` → `aws`, `Kubernetes` → `kubernetes`,
  * `Cloudflare (for R2 object store)` → `cloudflare`, `vSphere` → `vsphere`.
  */

@@ -134,7 +134,7 @@ async function stopped(
 }
 
 /**
- * What stopping `sky` leaves behind, per version (skypilot-cli.md §6): with an API server the launch
+ * What stopping `sky` leaves behind, per version (docs/skypilot.md): with an API server the launch
  * goes on there until `sky api cancel ID` (never `-y`: only `--all` prompts, and `-y` is a usage error
  * before 0.11); without one (0.8.0) the launch ran inside the killed `sky`, so it stopped with it.
  */

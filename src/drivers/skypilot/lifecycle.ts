@@ -1,6 +1,6 @@
 /**
  * Teardown and autostop. Both `sky down` and `sky autostop` exit 0 even when they failed for a cluster
- * (skypilot-cli.md §3, "All of these exit 0"), so rhx reads what they printed and, for a teardown,
+ * (docs/skypilot.md, "All of these exit 0"), so rhx reads what they printed and, for a teardown,
  * asks `sky status` whether the cluster is really gone.
  */
 import type { ClusterSpec } from "../../config/cluster.ts";

@@ -1,5 +1,5 @@
 /**
- * The SkyPilot task rhx sends for a cluster (skypilot-cli.md §1–§3), and the `sky` flags that go with
+ * The SkyPilot task rhx sends for a cluster (docs/skypilot.md), and the `sky` flags that go with
  * it. Pure: the driver writes the YAML to a private temp file and runs `sky`.
  *
  * Values rule (README, "Security"): the YAML names every variable but holds no value that could be a secret.

@@ -30,7 +30,7 @@ const JSON_OUT = `{
 }
 `;
 
-// ≥0.10 text (skypilot-cli.md §3, sky/check.py `_print_checked_cloud` / `_summary_message`).
+// ≥0.10 text (docs/skypilot.md, sky/check.py `_print_checked_cloud` / `_summary_message`).
 const NEW_TEXT = `Checking credentials to enable infra for SkyPilot.
   AWS: enabled [compute, storage]
   Azure: disabled
