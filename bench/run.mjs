@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
  *   node bench/run.mjs --json          the report as JSON on stdout (progress stays on stderr)
  *   node bench/run.mjs --list          the cases, without running them
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
@@ -38,6 +38,30 @@ export function timeProcess(command, args, options = {}) {
     );
   }
   return ms;
+}
+
+/** Whether dist/cli/bin.js is newer than every file under src/ (so it is what the sources say). */
+export function builtIsCurrent() {
+  const built = join(ROOT, "dist/cli/bin.js");
+  return existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, "src"));
+}
+
+/** Node's argv for the CLI: the built one when it is current, else the sources through tsx. */
+export function cliArgv() {
+  if (builtIsCurrent()) return { argv: ["--", join(ROOT, "dist/cli/bin.js")], fromSource: false };
+  return {
+    argv: ["--import", join(ROOT, "node_modules/tsx/dist/loader.mjs"), "--", join(ROOT, "src/cli/bin.ts")],
+    fromSource: true,
+  };
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
 }
 
 export function median(values) {

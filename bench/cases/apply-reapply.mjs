@@ -18,13 +18,13 @@
  * setup-change applies per round, 3), RHX_BENCH_RUNS (no-op against the floor, 21). About 3 minutes
  * with the defaults on a quiet machine.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { compare, freePort, summarize, timeProcess } from "../run.mjs";
+import { cliArgv, compare, freePort, summarize, timeProcess } from "../run.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LOCAL_IMAGE = "rhx-test/runhouse:0.0.36";
@@ -221,26 +221,6 @@ function noopAgainstFloor(cli, cwd, stateDir, container, runs) {
       timeProcess("docker", ["inspect", container], { cwd, env, expectExit: 0 }),
     subject: () => timeProcess(process.execPath, [...cli.argv, "apply"], { cwd, env, expectExit: 0 }),
   });
-}
-
-/** The built CLI when it is newer than every source file it is built from, else the sources via tsx. */
-function cliArgv() {
-  const built = join(ROOT, "dist/cli/bin.js");
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, "src")))
-    return { argv: ["--", built], fromSource: false };
-  return {
-    argv: ["--import", join(ROOT, "node_modules/tsx/dist/loader.mjs"), "--", join(ROOT, "src/cli/bin.ts")],
-    fromSource: true,
-  };
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
 }
 
 /** A `docker` that logs each call's argv (one line, space-joined) and runs the real one. */

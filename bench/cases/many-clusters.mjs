@@ -14,15 +14,14 @@
  * RHX_BENCH_PLAN_RUNS (plans per size, 5). Several minutes with the defaults.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { freePort, summarize } from "../run.mjs";
+import { cliArgv, freePort, summarize } from "../run.mjs";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const _ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const IMAGE = "rhx-test/runhouse:0.0.36";
 
 export const name = "many";
@@ -186,26 +185,6 @@ async function freeDistinctPort(taken) {
     const port = await freePort();
     if (!taken.includes(port)) return port;
   }
-}
-
-/** The built CLI when it is newer than every source file, else the sources via tsx. */
-function cliArgv() {
-  const built = join(ROOT, "dist/cli/bin.js");
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, "src")))
-    return { argv: ["--", built], fromSource: false };
-  return {
-    argv: ["--import", join(ROOT, "node_modules/tsx/dist/loader.mjs"), "--", join(ROOT, "src/cli/bin.ts")],
-    fromSource: true,
-  };
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -13,13 +13,13 @@
  * (latency samples, 10), RHX_BENCH_WATCH_CYCLES (500). About 7 minutes with the defaults.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { freePort, summarize } from "../run.mjs";
+import { builtIsCurrent, freePort, summarize } from "../run.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The watcher's quiet period today; reported beside the latency, which includes it. */
@@ -196,20 +196,6 @@ function startWatch(cwd, stateDir) {
       check();
     });
   return { child, events, next, exited, fromSource: argv.length > 1 };
-}
-
-function builtIsCurrent() {
-  const built = join(ROOT, "dist/cli/bin.js");
-  return existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, "src"));
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
 }
 
 function rssKb(pid) {

@@ -1,4 +1,5 @@
 import type { ExitCodeValue } from "../errors/exit-codes.ts";
+import type { RunContext } from "../pipeline/context.ts";
 import type { Redactor } from "../secrets/redactor.ts";
 import { Output } from "../ui/output.ts";
 
@@ -11,17 +12,12 @@ export interface GlobalOptions {
   stateDir: string;
 }
 
-export interface CommandContext {
+/**
+ * What every command gets: the pipeline's run context (output, cwd, env, the abort signal of
+ * SIGINT/SIGTERM, whether a person can answer a prompt, the run's one redactor) with all the globals.
+ */
+export interface CommandContext extends RunContext {
   globals: GlobalOptions;
-  output: Output;
-  cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
-  /** Aborted on SIGINT/SIGTERM; every step passes it down to its children. */
-  signal: AbortSignal;
-  /** Whether a person can answer a prompt (stdin and stderr are terminals, not CI). */
-  interactive: boolean;
-  /** The run's one redactor: config loading registers secrets in it, every sink masks through it. */
-  redactor: Redactor;
 }
 
 export type CommandResult = ExitCodeValue;

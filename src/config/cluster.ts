@@ -1,4 +1,5 @@
 import type { SourceLocation } from "../errors/rhx-error.ts";
+import type { RunhouseSpec } from "../runhouse/spec.ts";
 import { DEFAULTS, type Provider } from "./defaults.ts";
 import type { ClusterFile } from "./schema.ts";
 
@@ -30,14 +31,8 @@ export interface ClusterSpec {
   docker?: DockerCredentials | undefined;
   env: Record<string, string>;
   setup: string[];
-  runhouse: { version: string; install: boolean };
-  server: {
-    port: number;
-    den_auth: boolean;
-    command?: string | undefined;
-    health_path: string;
-    health_timeout_secs: number;
-  };
+  runhouse: RunhouseSpec["runhouse"];
+  server: RunhouseSpec["server"];
   sky: { resources: Record<string, unknown>; launch: Record<string, unknown> };
 }
 

@@ -1,7 +1,7 @@
 /**
- * The parts of a cluster's settings that Runhouse commands and checks read. config/'s ClusterSpec has
- * them (TypeScript compares shapes), so runhouse/ needs nothing from config/, which depends on it for
- * the version rules.
+ * The parts of a cluster's settings that Runhouse commands and checks read. config/'s ClusterSpec is
+ * built from these shapes, so runhouse/ needs nothing from config/, which depends on it for the
+ * version rules.
  */
 export interface RunhouseSpec {
   name: string;
