@@ -15,6 +15,7 @@ import { createServer } from "node:net";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { execa } from "execa";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CASES = join(ROOT, "bench", "cases");
@@ -38,6 +39,33 @@ export function timeProcess(command, args, options = {}) {
     );
   }
   return ms;
+}
+
+/** Why a case cannot run here (no engine, or the test image not built), or undefined when it can. */
+export async function imageMissing(image) {
+  const found = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", image], { reject: false });
+  return found.exitCode === 0
+    ? undefined
+    : `needs the Docker engine and ${image} (run scripts/setup-machine.sh)`;
+}
+
+/** One timed `rhx ARGS` (argv from `cliArgv()`), with no stdin; throws with its stderr unless it exits 0. */
+export async function timeRhx(cliArgvs, args, { cwd, env, timeoutMs }) {
+  const started = performance.now();
+  const result = await execa(process.execPath, [...cliArgvs, ...args], {
+    cwd,
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: "ignore",
+    timeout: timeoutMs,
+  });
+  const ms = performance.now() - started;
+  if (result.exitCode !== 0)
+    throw new Error(
+      `rhx ${args.join(" ")} exited ${result.exitCode}:\n${String(result.stderr).slice(-3000)}`,
+    );
+  return { ms, stderr: String(result.stderr) };
 }
 
 /** Whether dist/cli/bin.js is newer than every file under src/ (so it is what the sources say). */

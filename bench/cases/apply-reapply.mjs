@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { cliArgv, compare, freePort, summarize, timeProcess } from "../run.mjs";
+import { cliArgv, compare, freePort, imageMissing, summarize, timeProcess, timeRhx } from "../run.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LOCAL_IMAGE = "rhx-test/runhouse:0.0.36";
@@ -33,13 +33,8 @@ export const name = "apply";
 export const description = "rhx apply: a no-op re-apply and a setup-only change, against a cold first apply";
 
 /** The harness skips the case, with this reason, on a machine without the engine or the test image. */
-export async function requires() {
-  const image = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", LOCAL_IMAGE], {
-    reject: false,
-  });
-  if (image.exitCode !== 0)
-    return `needs the Docker engine and ${LOCAL_IMAGE} (run scripts/setup-machine.sh)`;
-  return undefined;
+export function requires() {
+  return imageMissing(LOCAL_IMAGE);
 }
 
 export async function run({ log = (line) => process.stderr.write(`${line}\n`), runs = 21 } = {}) {
@@ -72,30 +67,12 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), r
       join(dir, ".env"),
       `SKYPILOT_DOCKER_USERNAME=${registry.username}\nSKYPILOT_DOCKER_PASSWORD=${registry.password}\nSKYPILOT_DOCKER_SERVER=${registry.host}\n`,
     );
-  const rhx = async (args, stateDir, extraEnv = {}) => {
-    const started = performance.now();
-    const result = await execa(process.execPath, [...cli.argv, ...args], {
+  const rhx = (args, stateDir, extraEnv = {}) =>
+    timeRhx(cli.argv, args, {
       cwd: dir,
-      env: {
-        ...process.env,
-        RHX_STATE_DIR: stateDir,
-        CI: "true",
-        NO_COLOR: "1",
-        RHX_EVENTS_TAP: "",
-        ...extraEnv,
-      },
-      extendEnv: false,
-      reject: false,
-      stdin: "ignore",
-      timeout: 600_000,
+      env: { ...process.env, RHX_STATE_DIR: stateDir, CI: "true", NO_COLOR: "1", ...extraEnv },
+      timeoutMs: 600_000,
     });
-    const ms = performance.now() - started;
-    if (result.exitCode !== 0)
-      throw new Error(
-        `rhx ${args.join(" ")} exited ${result.exitCode}:\n${String(result.stderr).slice(-3000)}`,
-      );
-    return { ms, stderr: String(result.stderr) };
-  };
 
   const cold = [];
   const noop = [];

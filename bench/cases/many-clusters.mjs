@@ -18,19 +18,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
-import { cliArgv, freePort, summarize } from "../run.mjs";
+import { cliArgv, freePort, imageMissing, summarize, timeRhx } from "../run.mjs";
 
-const _ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const IMAGE = "rhx-test/runhouse:0.0.36";
 
 export const name = "many";
 export const description = "64 clusters at --concurrency 8 against waves × one cold apply; no-op plan of 100";
 
-export async function requires() {
-  const image = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", IMAGE], { reject: false });
-  if (image.exitCode !== 0) return `needs the Docker engine and ${IMAGE} (run scripts/setup-machine.sh)`;
-  return undefined;
+export function requires() {
+  return imageMissing(IMAGE);
 }
 
 export async function run({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
@@ -57,23 +53,12 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`) } 
     );
     return path;
   };
-  const rhx = async (args, state = stateDir) => {
-    const started = performance.now();
-    const result = await execa(process.execPath, [...cli.argv, ...args], {
+  const rhx = (args, state = stateDir) =>
+    timeRhx(cli.argv, args, {
       cwd: dir,
       env: { PATH: process.env.PATH ?? "", RHX_STATE_DIR: state, CI: "true", NO_COLOR: "1" },
-      extendEnv: false,
-      reject: false,
-      stdin: "ignore",
-      timeout: 1_800_000,
+      timeoutMs: 1_800_000,
     });
-    const ms = performance.now() - started;
-    if (result.exitCode !== 0)
-      throw new Error(
-        `rhx ${args.join(" ")} exited ${result.exitCode}:\n${String(result.stderr).slice(-3000)}`,
-      );
-    return { ms, stderr: String(result.stderr) };
-  };
   // A bench killed from outside never reaches `finally`: remove what it started, synchronously.
   const onSignal = (signal) => {
     removeContainersSync(prefix);

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { builtIsCurrent, freePort, summarize } from "../run.mjs";
+import { builtIsCurrent, freePort, imageMissing, summarize } from "../run.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The watcher's quiet period today; reported beside the latency, which includes it. */
@@ -32,10 +32,8 @@ export const name = "watch";
 export const description = "rhx apply --watch: save-to-output latency and watcher memory";
 
 /** The harness skips the case, with this reason, on a machine without the engine or the test image. */
-export async function requires() {
-  const image = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", IMAGE], { reject: false });
-  if (image.exitCode !== 0) return `needs the Docker engine and ${IMAGE} (run scripts/setup-machine.sh)`;
-  return undefined;
+export function requires() {
+  return imageMissing(IMAGE);
 }
 
 export async function run({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
