@@ -16,10 +16,9 @@ import { createPlan } from "../../src/plan/create-plan.ts";
 import { renderPlans } from "../../src/plan/render-plan.ts";
 import { Redactor } from "../../src/secrets/redactor.ts";
 import { escapeControl } from "../../src/ui/escape.ts";
-import { Output } from "../../src/ui/output.ts";
 import { freePort, removeContainers, requireDocker, TEST_IMAGES, uniqueName } from "../helpers/docker-env.ts";
 import { ensureBuilt, runBuiltCli, runCli } from "../helpers/run-cli.ts";
-import { FakeDriver, fingerprint, loaded, spec } from "../tasks/fakes.ts";
+import { FakeDriver, fingerprint, loaded, spec, testOutput } from "../tasks/fakes.ts";
 
 /** Anything a terminal acts on, except the line breaks rhx itself writes. */
 const RAW =
@@ -77,14 +76,7 @@ describe("every human sink", () => {
     const stdout = new Sink();
     const result = await applyClusters({
       clusters: [loaded(spec({ setup: [FORGED, BIDI, NEWLINE, C1] }))],
-      output: new Output({
-        json: false,
-        color: false,
-        verbose: true,
-        stdout,
-        stderr,
-        redactor: new Redactor(),
-      }),
+      output: testOutput({ json: false, verbose: true, stdout, stderr }),
       stateDir: dir,
       signal: new AbortController().signal,
       redactor: new Redactor(),

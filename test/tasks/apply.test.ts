@@ -14,9 +14,8 @@ import type { CheckResult } from "../../src/preflight/types.ts";
 import { Redactor } from "../../src/secrets/redactor.ts";
 import { statePaths } from "../../src/state/paths.ts";
 import { readState } from "../../src/state/store.ts";
-import { Output } from "../../src/ui/output.ts";
 import { expectValidEvents } from "../helpers/run-cli.ts";
-import { FakeDriver, loaded, running, spec } from "./fakes.ts";
+import { FakeDriver, loaded, running, spec, testOutput } from "./fakes.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -56,14 +55,7 @@ function harness(
     preflight,
     options: {
       clusters,
-      output: new Output({
-        json: false,
-        color: false,
-        verbose: false,
-        stdout,
-        stderr,
-        redactor: new Redactor(),
-      }),
+      output: testOutput({ json: false, stdout, stderr }),
       stateDir: dir,
       signal: new AbortController().signal,
       redactor: new Redactor(),
@@ -311,14 +303,7 @@ describe("applyClusters", () => {
     const stdout = new Sink();
     const stderr = new Sink();
     const h = harness([loaded(spec())], new Map([["dev", driver]]), {
-      output: new Output({
-        json: true,
-        color: false,
-        verbose: false,
-        stdout,
-        stderr,
-        redactor: new Redactor(),
-      }),
+      output: testOutput({ json: true, stdout, stderr }),
     });
     await applyClusters(h.options);
     const events = stdout.text
@@ -390,14 +375,7 @@ describe("outcomes are pending until proven", () => {
     driver.launchError = new Error("not an RhxError");
     const stdout = new Sink();
     const h = harness([loaded(spec())], new Map([["dev", driver]]), {
-      output: new Output({
-        json: true,
-        color: false,
-        verbose: false,
-        stdout,
-        stderr: new Sink(),
-        redactor: new Redactor(),
-      }),
+      output: testOutput({ json: true, stdout, stderr: new Sink() }),
     });
     const result = await applyClusters(h.options);
     expect(result.exitCode).toBe(ExitCode.StepFailed);
@@ -422,14 +400,7 @@ describe("outcomes are pending until proven", () => {
     const seen: string[] = [];
     const stdout = new Sink();
     const h = harness([loaded(spec())], new Map([["dev", driver]]), {
-      output: new Output({
-        json: true,
-        color: false,
-        verbose: false,
-        stdout,
-        stderr: new Sink(),
-        redactor: new Redactor(),
-      }),
+      output: testOutput({ json: true, stdout, stderr: new Sink() }),
       observe: (event) => seen.push(event.type),
     });
     await applyClusters(h.options);

@@ -4,8 +4,10 @@ import { RhxError } from "../../src/errors/rhx-error.ts";
 import { applySteps, type StepDef } from "../../src/pipeline/steps.ts";
 import { type ClusterPlan, createPlan } from "../../src/plan/create-plan.ts";
 import type { CheckResult } from "../../src/preflight/types.ts";
+import { Redactor } from "../../src/secrets/redactor.ts";
 import { type Fingerprinter, fingerprinterFromKey } from "../../src/state/fingerprint.ts";
 import type { ClusterState } from "../../src/state/schema.ts";
+import { Output } from "../../src/ui/output.ts";
 
 /** One fixed key: fingerprints are deterministic across tests. */
 export const fingerprint: Fingerprinter = fingerprinterFromKey(Buffer.alloc(32, 7));
@@ -205,4 +207,14 @@ export async function appliedCluster(clusterSpec: ClusterSpec = spec()) {
   if (first.error) throw first.error;
   driver.calls = [];
   return { driver, state: first.state! };
+}
+
+/** An Output into test streams, uncoloured, with a redactor of its own (one run's). */
+export function testOutput(options: {
+  json: boolean;
+  verbose?: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}): Output {
+  return new Output({ color: false, verbose: false, ...options, redactor: new Redactor() });
 }

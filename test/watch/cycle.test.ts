@@ -7,10 +7,9 @@ import type { LoadedCluster } from "../../src/config/cluster.ts";
 import { ExitCode } from "../../src/errors/exit-codes.ts";
 import { Redactor } from "../../src/secrets/redactor.ts";
 import type { EventInput } from "../../src/ui/event-schema.ts";
-import { Output } from "../../src/ui/output.ts";
 import { SafeCancel } from "../../src/watch/cancel.ts";
 import { type CycleInput, runCycle } from "../../src/watch/cycle.ts";
-import { FakeDriver, loaded, spec } from "../tasks/fakes.ts";
+import { FakeDriver, loaded, spec, testOutput } from "../tasks/fakes.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -50,14 +49,7 @@ function cycleInput(clusters: LoadedCluster[], driver: FakeDriver, overrides: Pa
       stepTimeoutMs: 60_000,
       liveRenderer: false,
     },
-    output: new Output({
-      json: true,
-      color: false,
-      verbose: false,
-      stdout,
-      stderr: sink(),
-      redactor: new Redactor(),
-    }),
+    output: testOutput({ json: true, stdout, stderr: sink() }),
     admit: () => true,
     cancel: new SafeCancel(),
     interrupt: new AbortController().signal,
