@@ -129,6 +129,19 @@ const SSH_ERROR =
   /^(ssh: |kex_exchange_identification|Connection (closed|refused|reset|timed out)|Permission denied|Host key verification failed)/m;
 
 export const SSH_CONNECT_OPTIONS = ["-o", "ConnectTimeout=30"];
+
+/** A rejection handler naming a missing `ssh` as such (RHX_SSH_NOT_FOUND); `why` ends its first sentence. */
+export function sshNotFound(why = ""): (error: unknown) => never {
+  return (error) => {
+    if (isRhxError(error) && error.code === "RHX_COMMAND_NOT_FOUND")
+      throw new RhxError({
+        code: "RHX_SSH_NOT_FOUND",
+        message: `\`ssh\` (an OpenSSH client) was not found on PATH${why}.`,
+        hint: "Install an OpenSSH client (openssh-client on Debian/Ubuntu); SkyPilot writes the ssh config for `ssh <cluster>`.",
+      });
+    throw error;
+  };
+}
 /** No prompt can be answered here: fail at once instead of waiting for a password. */
 const SSH_BATCH_OPTIONS = ["-o", "BatchMode=yes", ...SSH_CONNECT_OPTIONS];
 
@@ -148,16 +161,7 @@ export async function sshExec(
     input: [...exports, command].join("\n"),
     onOutput: options.onOutput,
     allowFailure: true,
-  }).catch((error: unknown) => {
-    if (isRhxError(error) && error.code === "RHX_COMMAND_NOT_FOUND")
-      throw new RhxError({
-        code: "RHX_SSH_NOT_FOUND",
-        message: "`ssh` (an OpenSSH client) was not found on PATH; rhx starts the Runhouse server over ssh.",
-        hint: "Install an OpenSSH client (openssh-client on Debian/Ubuntu); SkyPilot writes the ssh config for `ssh <cluster>`.",
-        exitCode: ExitCode.StepFailed,
-      });
-    throw error;
-  });
+  }).catch(sshNotFound("; rhx starts the Runhouse server over ssh"));
   if (result.exitCode === 255 && SSH_ERROR.test(result.stderr)) {
     const said = result.stderr.split("\n").find((line) => SSH_ERROR.test(line)) ?? result.stderr;
     throw new RhxError({

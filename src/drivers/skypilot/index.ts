@@ -3,14 +3,14 @@
  * per SkyPilot version, is in docs/skypilot.md.
  */
 import type { ClusterSpec } from "../../config/cluster.ts";
-import { isRhxError, RhxError } from "../../errors/rhx-error.ts";
+import { RhxError } from "../../errors/rhx-error.ts";
 import { serverStartCommand } from "../../runhouse/commands.ts";
 import { shellQuote } from "../../shell/quote.ts";
 import { defaultStateDir } from "../../state/paths.ts";
 import { runAttached } from "../exec.ts";
 import type { Driver, RunContext } from "../types.ts";
 import { createSkyCli, resolveProgram, type SkyCli } from "./cli.ts";
-import { SSH_CONNECT_OPTIONS, skyExec, sshExec } from "./exec.ts";
+import { SSH_CONNECT_OPTIONS, skyExec, sshExec, sshNotFound } from "./exec.ts";
 import { skyLaunch } from "./launch.ts";
 import { notOwned, skySetAutostop, skyTeardown } from "./lifecycle.ts";
 import { joinWorkers } from "./nodes.ts";
@@ -104,13 +104,5 @@ async function shell(
   return runAttached(ssh, [...tty, ...SSH_CONNECT_OPTIONS, spec.name, ...remote], {
     env: { ...cli.env },
     redactor: cli.redactor,
-  }).catch((error: unknown) => {
-    if (isRhxError(error) && error.code === "RHX_COMMAND_NOT_FOUND")
-      throw new RhxError({
-        code: "RHX_SSH_NOT_FOUND",
-        message: "`ssh` (an OpenSSH client) was not found on PATH.",
-        hint: "Install an OpenSSH client (openssh-client on Debian/Ubuntu); SkyPilot writes the ssh config for `ssh <cluster>`.",
-      });
-    throw error;
-  });
+  }).catch(sshNotFound());
 }
